@@ -1,0 +1,3 @@
+from .svit import SViT
+
+__all__ = ['SViT']

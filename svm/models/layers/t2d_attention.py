@@ -1,0 +1,162 @@
+"""Attention of an S-ViT block: intra-frame self-attention plus T2D inter-frame attention."""
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from .kv_memory import (KVMemory, from_column_layout, from_row_layout, to_column_layout,
+                        to_row_layout)
+
+ATTN_MODES = ('space', 'stream', 'clip')
+
+
+def causal_frame_mask(num_frames: int, tokens_per_frame: int, memory_len: int,
+                      device: torch.device) -> Tensor:
+    """Boolean (T * n, T * n) mask letting frame t see frames t - L < tau <= t (True = attend).
+
+    This is what a streaming memory of length L holds at frame t under the 'fifo' policy.
+    """
+    frame = torch.arange(num_frames, device=device).repeat_interleave(tokens_per_frame)
+    delay = frame[:, None] - frame[None, :]
+    return (delay >= 0) & (delay < memory_len)
+
+
+class SpaceTimeAttention(nn.Module):
+    """Multi-head attention of one block, named like CLIP's ``nn.MultiheadAttention`` so it loads CLIP.
+
+    ``attn_mode``:
+      - ``'space'``: intra-frame self-attention only (the frame-based encoder).
+      - ``'stream'``: plus T2D over the block's memory of stop-gradient keys/values of the current and
+        previous frames, with new query/output projections (S-ViT).
+      - ``'clip'``: plus T2D over all frames of the clip in both directions, with its own
+        query/key/value/output projections and gradient (the clip-based encoder).
+
+    T2D: a query at (h, w) attends to the memory tokens (tau, h', w) (temporal-height) and,
+    separately, (tau, h, w') (temporal-width), inside its window in windowed blocks;
+    y = out_proj(y_space) + alpha * t2d_out_proj(o_th + o_tw), alpha per channel. The class token, if
+    any, takes part in the spatial attention only.
+
+    Args:
+        embed_dims: C.
+        num_heads: number of heads.
+        attn_mode: ``'space'``, ``'stream'`` or ``'clip'``.
+        window_size: side of the square attention windows, or None for global attention.
+        memory_len: L, frames held by the memory ('stream').
+        memory_policy: ``'fifo'`` or ``'merge'`` (see :class:`KVMemory`).
+        alpha_init: initial value of alpha.
+    """
+
+    def __init__(self,
+                 embed_dims: int,
+                 num_heads: int,
+                 attn_mode: str = 'stream',
+                 window_size: Optional[int] = None,
+                 memory_len: int = 32,
+                 memory_policy: str = 'fifo',
+                 alpha_init: float = 1e-4) -> None:
+        super().__init__()
+        if attn_mode not in ATTN_MODES:
+            raise ValueError(f'attn_mode must be one of {ATTN_MODES}, got {attn_mode!r}')
+        if embed_dims % num_heads:
+            raise ValueError(f'embed_dims {embed_dims} is not divisible by num_heads {num_heads}')
+        self.embed_dims = embed_dims
+        self.num_heads = num_heads
+        self.attn_mode = attn_mode
+        self.window_size = window_size or None
+        self.memory_len = memory_len
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * embed_dims, embed_dims))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * embed_dims))
+        self.out_proj = nn.Linear(embed_dims, embed_dims)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        nn.init.zeros_(self.out_proj.bias)
+        if attn_mode != 'space':
+            self.t2d_q_proj = nn.Linear(embed_dims, embed_dims)
+            self.t2d_out_proj = nn.Linear(embed_dims, embed_dims)
+            self.t2d_alpha = nn.Parameter(torch.full((embed_dims, ), float(alpha_init)))
+            new_linears = [self.t2d_q_proj, self.t2d_out_proj]
+            if attn_mode == 'clip':
+                self.t2d_kv_proj = nn.Linear(embed_dims, 2 * embed_dims)
+                new_linears.append(self.t2d_kv_proj)
+            for linear in new_linears:
+                nn.init.trunc_normal_(linear.weight, std=0.02)
+                nn.init.zeros_(linear.bias)
+        self.memory = KVMemory(memory_len, memory_policy) if attn_mode == 'stream' else None
+
+    def extra_repr(self) -> str:
+        return (f'embed_dims={self.embed_dims}, num_heads={self.num_heads}, attn_mode={self.attn_mode}, '
+                f'window_size={self.window_size}, memory_len={self.memory_len}')
+
+    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool) -> Tensor:
+        """
+        Args:
+            x: (B * T, P + H * W, C) normalised tokens, frame-major rows, P = 0 or 1 class token
+                (windowed blocks take no class token).
+            hw: (H, W), the patch map size.
+            num_frames: T (1 when streaming).
+            streaming: True for one frame of a video whose previous frames are in the memory.
+        Returns:
+            (B * T, P + H * W, C).
+        """
+        H, W = hw
+        N, S, C = x.shape
+        num_prefix = S - H * W
+        heads, head_dim = self.num_heads, C // self.num_heads
+        if self.window_size is None:
+            wh, ww, pad_h, pad_w = H, W, 0, 0
+            qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
+            q, k, v = qkv.view(N, S, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
+            y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(N, S, C)
+            patches = x[:, num_prefix:].view(N, H, W, C)
+            patch_k, patch_v = (t[:, :, num_prefix:] for t in (k, v))  # (N, heads, H * W, hd)
+            patch_k, patch_v = (t.transpose(1, 2).reshape(N, 1, H, 1, W, heads, head_dim)
+                                for t in (patch_k, patch_v))
+        else:
+            # Windows as in ViTDet: pad the normalised map with zeros, padded tokens take part.
+            wh = ww = self.window_size
+            pad_h, pad_w = -H % wh, -W % ww
+            patches = F.pad(x.view(N, H, W, C), (0, 0, 0, pad_w, 0, pad_h))
+            nh, nw = (H + pad_h) // wh, (W + pad_w) // ww
+            qkv = F.linear(patches, self.in_proj_weight, self.in_proj_bias)
+            qkv = qkv.view(N, nh, wh, nw, ww, 3, heads, head_dim)
+            q, k, v = qkv.permute(5, 0, 1, 3, 6, 2, 4, 7).reshape(3, N * nh * nw, heads, wh * ww, head_dim)
+            y = F.scaled_dot_product_attention(q, k, v)
+            y = y.view(N, nh, nw, heads, wh, ww, head_dim).permute(0, 1, 4, 2, 5, 3, 6)
+            y = y.reshape(N, H + pad_h, W + pad_w, C)[:, :H, :W].reshape(N, H * W, C)
+            patch_k, patch_v = qkv[:, :, :, :, :, 1], qkv[:, :, :, :, :, 2]  # (N, nh, wh, nw, ww, heads, hd)
+        y = self.out_proj(y)
+        if self.attn_mode == 'space':
+            return y
+
+        # T2D on the (padded) patch map, in map layout (B, T, nh, wh, nw, ww, heads, hd).
+        B, T = N // num_frames, num_frames
+        Hp, Wp = H + pad_h, W + pad_w
+        map_shape = (B, T, Hp // wh, wh, Wp // ww, ww, heads, head_dim)
+        q_t = self.t2d_q_proj(patches).view(map_shape)
+        if self.attn_mode == 'clip':
+            k_t, v_t = self.t2d_kv_proj(patches).view(*map_shape[:6], 2, heads, head_dim).unbind(6)
+            o_col = F.scaled_dot_product_attention(
+                to_column_layout(q_t), to_column_layout(k_t), to_column_layout(v_t))
+            o_row = F.scaled_dot_product_attention(
+                to_row_layout(q_t), to_row_layout(k_t), to_row_layout(v_t))
+        elif streaming:
+            if T != 1:
+                raise ValueError(f'streaming takes one frame per video, got {T}')
+            self.memory.append(patch_k.view(map_shape[:1] + map_shape[2:]),
+                               patch_v.view(map_shape[:1] + map_shape[2:]))
+            k_col, v_col, k_row, v_row = self.memory.read()
+            o_col = F.scaled_dot_product_attention(to_column_layout(q_t), k_col, v_col)
+            o_row = F.scaled_dot_product_attention(to_row_layout(q_t), k_row, v_row)
+        else:  # the parallel form of 'stream': causal over the clip, stop-gradient keys/values
+            k_t, v_t = patch_k.detach().view(map_shape), patch_v.detach().view(map_shape)
+            col_mask = causal_frame_mask(T, wh, self.memory_len, x.device) if T > 1 else None
+            row_mask = causal_frame_mask(T, ww, self.memory_len, x.device) if T > 1 else None
+            o_col = F.scaled_dot_product_attention(
+                to_column_layout(q_t), to_column_layout(k_t), to_column_layout(v_t), attn_mask=col_mask)
+            o_row = F.scaled_dot_product_attention(
+                to_row_layout(q_t), to_row_layout(k_t), to_row_layout(v_t), attn_mask=row_mask)
+        o_t = from_column_layout(o_col, map_shape) + from_row_layout(o_row, map_shape)
+        o_t = o_t.reshape(N, Hp, Wp, C)[:, :H, :W].reshape(N, H * W, C)
+        y_t = self.t2d_alpha * self.t2d_out_proj(o_t)
+        y[:, num_prefix:] += y_t  # the class token has no T2D
+        return y
