@@ -1,0 +1,46 @@
+_base_ = ['./video_recognition.py']
+
+# Something-Something V2 from its .webm videos (mmaction2 VideoDataset, decord decoding); lists written by
+# tools/dataset_converters/ssv2_to_mmaction.py. Segment-based sampling: one frame from each of 16 equal
+# segments; testing averages 2 clips (segment offsets) x 3 crops = 6 views. No horizontal flip: it turns
+# classes like "pushing something from left to right" into their mirror classes.
+data_root = 'data/sthv2/videos'
+ann_file_train = 'data/sthv2/sthv2_train_list_videos.txt'
+ann_file_val = 'data/sthv2/sthv2_val_list_videos.txt'
+ann_file_test = 'data/sthv2/sthv2_val_list_videos.txt'
+
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='UniformSample', clip_len=16),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='RandomResizedCrop'),
+    dict(type='Resize', scale=(224, 224), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+val_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='UniformSample', clip_len=16, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 224)),
+    dict(type='CenterCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='UniformSample', clip_len=16, num_clips=2, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 224)),
+    dict(type='ThreeCrop', crop_size=224),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+
+train_dataloader = dict(dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root),
+                                     pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root),
+                                   pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(ann_file=ann_file_test, data_prefix=dict(video=data_root),
+                                    pipeline=test_pipeline))

@@ -1,0 +1,29 @@
+# Action recogniser: CLIP-initialised S-ViT-B/16 frame encoder (parallel mode over each clip) -> temporal
+# decoder -> linear classifier. Encoder variants of the paper (SPEC section 2) differ only in
+# backbone.attn_mode: 'space' (frame-based), 'stream' (S-ViT), 'clip' (clip-based).
+_base_ = ['./svit_b16_stream.py']
+num_frames = 16
+model = dict(
+    type='SViTRecognizer',
+    # Frame t sees at most the T frames of its training clip: the same memory at test time.
+    backbone=dict(memory_len=num_frames),
+    cls_head=dict(
+        type='TemporalDecoderHead',
+        num_classes=400,
+        in_channels=768,
+        num_frames=num_frames,
+        frame_tokens=('cls', 'patch_mean'),
+        num_layers=2,
+        num_queries=1,
+        temporal_pos_embed='learned',
+        dropout_ratio=0.5,
+        label_smooth_eps=0.1,
+        average_clips='prob'),
+    data_preprocessor=dict(
+        type='ActionDataPreprocessor',
+        # CLIP's normalisation; decord/PyAV decode RGB.
+        mean=[122.771, 116.746, 104.094],
+        std=[68.501, 66.632, 70.323],
+        format_shape='NCTHW'),
+    # Encode the test views in chunks of 4 clips (12 views x 16 frames of ViT-B at once need ~25 GB).
+    test_cfg=dict(max_testing_views=4))

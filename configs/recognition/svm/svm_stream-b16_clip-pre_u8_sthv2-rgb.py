@@ -1,0 +1,13 @@
+# 8 uniformly sampled frames instead of 16: only the frame sampling and the clip length change.
+_base_ = ['./svm_stream-b16_clip-pre_u16_sthv2-rgb.py']
+num_frames = 8
+
+
+def _sample(pipeline):
+    return [dict(step, clip_len=num_frames) if step['type'] == 'UniformSample' else step for step in pipeline]
+
+
+model = dict(backbone=dict(memory_len=num_frames), cls_head=dict(num_frames=num_frames))
+train_dataloader = dict(dataset=dict(pipeline=_sample(_base_.train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=_sample(_base_.val_pipeline)))
+test_dataloader = dict(dataset=dict(pipeline=_sample(_base_.test_pipeline)))

@@ -1,0 +1,69 @@
+# A tiny S-ViT recogniser (2 blocks of width 64, 64x64 frames, 8-frame clips, no CLIP weights) that
+# trains on a CPU in seconds: smoke tests, small benchmarks and the base for configs of toy data.
+# Its data are mmaction2 video lists under data/toy_videos; point it elsewhere by overriding
+# {train,val,test}_dataloader.dataset.ann_file and .data_prefix.video.
+_base_ = [
+    '../../_base_/models/recognizer_svit-b16_temporal-decoder.py',
+    '../../_base_/datasets/video_recognition.py',
+    '../../_base_/schedules/recognition_adamw_layer-decay_30e.py',
+    '../../_base_/default_runtime.py',
+]
+default_scope = 'mmaction'
+num_frames = 8
+num_classes = 2
+width = 64
+
+model = dict(
+    backbone=dict(
+        arch=dict(_delete_=True, embed_dims=width, num_layers=2, num_heads=2, patch_size=16),
+        img_size=64,
+        memory_len=num_frames,
+        drop_path_rate=0.,
+        pretrained=None),
+    cls_head=dict(
+        num_classes=num_classes,
+        in_channels=width,
+        num_frames=num_frames,
+        num_layers=1,
+        dropout_ratio=0.,
+        label_smooth_eps=0.))
+
+data_root = 'data/toy_videos'
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 64)),
+    dict(type='RandomCrop', size=64),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=2, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 64)),
+    dict(type='ThreeCrop', crop_size=64),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_dataloader = dict(
+    batch_size=4, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file=f'{data_root}/train_list_videos.txt', data_prefix=dict(video=data_root),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=2, num_workers=0, persistent_workers=False,
+    dataset=dict(ann_file=f'{data_root}/val_list_videos.txt', data_prefix=dict(video=data_root),
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+max_epochs = 4
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=1e-3), paramwise_cfg=dict(layer_decay_rate=0.9, backbone_lr_mult=1.0))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=0.1, by_epoch=True, begin=1, end=max_epochs,
+         T_max=max_epochs - 1, convert_to_iter_based=True),
+]
+default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=max_epochs))
+visualizer = dict(type='ActionVisualizer')

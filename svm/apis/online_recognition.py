@@ -1,0 +1,120 @@
+"""Online action recognition: frames in one at a time, the current top-k out after each.
+
+The S-ViT encoder runs in streaming mode (one frame per call, its memory of past keys/values bounded by
+its ``memory_len``); the temporal decoder reads the tokens of the last ``window`` frames (by default the
+training clip length). Both are bounded, so every frame costs the same however long the video runs.
+On the first ``window`` frames of a video, with ``memory_len >= window``, the scores equal those of the
+offline recogniser (parallel mode) on the same frames.
+"""
+from collections import deque
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmaction.apis import init_recognizer
+from mmengine.config import Config
+from mmengine.dataset import Compose
+from mmengine.registry import DefaultScope
+
+# Test-pipeline steps that read or sample whole videos, or pack a clip: an online stream does not need them.
+_VIDEO_LEVEL_TRANSFORMS = ('Init', 'Decode', 'SampleFrames', 'UniformSample', 'FormatShape', 'PackActionInputs')
+# Multi-crop test views, replaced by the one centre crop a stream can have.
+_MULTI_CROP_TRANSFORMS = ('ThreeCrop', 'TenCrop')
+
+
+def frame_pipeline_from_test_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
+    """The per-frame spatial transforms of an mmaction2 test pipeline (resize, crop, ...), with multi-crop
+    testing replaced by a centre crop of the same size."""
+    frame_pipeline = []
+    for transform in test_pipeline:
+        kind = transform['type']
+        if any(kind.endswith(suffix) for suffix in _VIDEO_LEVEL_TRANSFORMS):
+            continue
+        if kind in _MULTI_CROP_TRANSFORMS:
+            transform = dict(type='CenterCrop', crop_size=transform['crop_size'])
+        frame_pipeline.append(dict(transform))
+    return frame_pipeline
+
+
+class OnlineRecognizer:
+    """Streaming front end of an :class:`SViTRecognizer` whose backbone streams (``attn_mode`` 'stream'
+    or 'space'; the bidirectional 'clip' encoder cannot).
+
+    Args:
+        model: the recogniser, in eval mode.
+        frame_pipeline: mmaction2 transforms applied to each RGB frame (e.g. Resize, CenterCrop), see
+            :func:`frame_pipeline_from_test_pipeline`.
+        topk: how many classes :meth:`step` returns.
+        window: frames whose tokens the decoder reads (default: the head's ``num_frames``).
+        class_names: optional names, returned with the class indices.
+    """
+
+    def __init__(self,
+                 model: torch.nn.Module,
+                 frame_pipeline: Sequence[dict],
+                 topk: int = 5,
+                 window: Optional[int] = None,
+                 class_names: Optional[Sequence[str]] = None) -> None:
+        attn_mode = getattr(model.backbone, 'attn_mode', None)
+        if attn_mode == 'clip':
+            raise ValueError("OnlineRecognizer: the 'clip' encoder attends to future frames and cannot stream; "
+                             "use a model with backbone attn_mode 'stream' or 'space'")
+        self.model = model.eval()
+        self.window = window or model.cls_head.num_frames
+        self.topk = min(topk, model.cls_head.num_classes)
+        self.class_names = class_names
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            self.frame_transform = Compose(list(frame_pipeline))
+        self._frame_tokens = deque(maxlen=self.window)
+        self.num_frames_seen = 0
+        self.reset()
+
+    @classmethod
+    def from_config(cls,
+                    config: Union[str, Path, Config],
+                    checkpoint: Optional[str] = None,
+                    device: Union[str, torch.device] = 'cpu',
+                    **kwargs) -> 'OnlineRecognizer':
+        """Build the recogniser of an mmaction2 config (and checkpoint); frames are processed like its
+        test pipeline (one centre crop)."""
+        model = init_recognizer(config, checkpoint, device=device)
+        return cls(model, frame_pipeline_from_test_pipeline(model.cfg.test_pipeline), **kwargs)
+
+    def reset(self) -> None:
+        """Start a new video: empty the encoder's memory and the decoder's window."""
+        self.model.backbone.reset_memory()
+        self._frame_tokens.clear()
+        self.num_frames_seen = 0
+
+    def preprocess(self, frame: np.ndarray) -> torch.Tensor:
+        """RGB frame (H, W, 3) uint8 -> normalised model input (1, 3, H', W')."""
+        if not (isinstance(frame, np.ndarray) and frame.ndim == 3 and frame.shape[2] == 3):
+            raise ValueError('OnlineRecognizer expects an RGB frame as a numpy array of shape (H, W, 3), got '
+                             f'{type(frame).__name__} of shape {getattr(frame, "shape", None)}')
+        results = self.frame_transform(
+            dict(imgs=[frame], img_shape=frame.shape[:2], ori_shape=frame.shape[:2], modality='RGB'))
+        image = torch.from_numpy(np.ascontiguousarray(results['imgs'][0])).permute(2, 0, 1)  # (3, H', W')
+        # The data preprocessor normalises exactly as in offline testing: one view, a clip of one frame.
+        data = self.model.data_preprocessor(dict(inputs=[image[None, :, None]], data_samples=None))
+        return data['inputs'][0, :, :, 0]  # (1, 3, H', W')
+
+    @torch.no_grad()
+    def step(self, frame: np.ndarray) -> List[Tuple[Union[int, str], float]]:
+        """Feed the next frame; returns the current top-k as (class index or name, score) pairs."""
+        tokens = self.model.backbone(self.preprocess(frame))[-1]  # (1, 1 + h*w, C): one streaming step
+        self._frame_tokens.append(tokens)
+        self.num_frames_seen += 1
+        scores, labels = self.scores().topk(self.topk)
+        labels = [self.class_names[i] for i in labels.tolist()] if self.class_names else labels.tolist()
+        return list(zip(labels, scores.tolist()))
+
+    @torch.no_grad()
+    def scores(self) -> torch.Tensor:
+        """Scores (num_classes,) of the frames seen so far (the last ``window``), averaged as in testing
+        (softmax probabilities for ``average_clips='prob'``)."""
+        if not self._frame_tokens:
+            raise RuntimeError('OnlineRecognizer.scores: no frame seen since the last reset')
+        head = self.model.cls_head
+        clip_tokens = torch.stack(tuple(self._frame_tokens), dim=1)  # (1, t, 1 + h*w, C)
+        return head.average_clip(head(clip_tokens), num_segs=1).reshape(-1)

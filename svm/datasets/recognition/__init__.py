@@ -1,0 +1,3 @@
+from .annotation_lists import VideoEntry, index_videos, read_label_map, resolve_videos, write_label_map, write_video_list
+
+__all__ = ['VideoEntry', 'index_videos', 'read_label_map', 'resolve_videos', 'write_label_map', 'write_video_list']

@@ -1,0 +1,3 @@
+from .temporal_decoder_head import TemporalDecoderHead, TemporalDecoderLayer, sincos_temporal_embedding
+
+__all__ = ['TemporalDecoderHead', 'TemporalDecoderLayer', 'sincos_temporal_embedding']

@@ -1,0 +1,3 @@
+from .svit_recognizer import SViTRecognizer
+
+__all__ = ['SViTRecognizer']

@@ -1,0 +1,97 @@
+"""OnlineRecognizer: frame-by-frame streaming gives the offline (parallel-mode) prediction."""
+import numpy as np
+import pytest
+import torch
+
+from svm.apis import OnlineRecognizer, frame_pipeline_from_test_pipeline
+from tests.conftest import REPO_ROOT
+
+T = 4
+FRAME_PIPELINE = [dict(type='Resize', scale=(-1, 32)), dict(type='CenterCrop', crop_size=32)]
+
+
+def random_frames(num_frames, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (num_frames, 40, 56, 3), dtype=np.uint8)
+
+
+def offline_scores(model, online, frames):
+    """The recogniser's test step on one clip of the frames (one view), preprocessed like the stream."""
+    from mmaction.structures import ActionDataSample
+    from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        crop = Compose(FRAME_PIPELINE)
+    imgs = [crop(dict(imgs=[f], img_shape=f.shape[:2]))['imgs'][0] for f in frames]
+    clip = torch.from_numpy(np.stack(imgs)).permute(3, 0, 1, 2)[None]  # (1 view, C, T, H, W)
+    with torch.no_grad():
+        result = model.test_step(dict(inputs=[clip], data_samples=[ActionDataSample()]))[0]
+    return result.pred_score
+
+
+@pytest.mark.parametrize('attn_mode', ['stream', 'space'])
+def test_final_online_prediction_equals_offline(build_recognizer, attn_mode):
+    model = build_recognizer(attn_mode, num_frames=T)
+    online = OnlineRecognizer(model, FRAME_PIPELINE, topk=3)
+    frames = random_frames(T)
+    for frame in frames:
+        top = online.step(frame)
+    expected = offline_scores(model, online, frames)
+    torch.testing.assert_close(online.scores(), expected, atol=1e-5, rtol=0)
+    assert [label for label, _ in top] == expected.topk(3).indices.tolist()
+    np.testing.assert_allclose([score for _, score in top], expected.topk(3).values.numpy(), atol=1e-5)
+
+
+def test_streaming_encoder_uses_past_frames(build_recognizer):
+    """Sanity check of the test above: the streaming encoder's last frame depends on earlier frames."""
+    model = build_recognizer('stream', num_frames=T)
+    online = OnlineRecognizer(model, FRAME_PIPELINE)
+    frames = random_frames(T)
+    for frame in frames:
+        online.step(frame)
+    last_tokens = online._frame_tokens[-1].clone()
+    online.reset()
+    online.step(frames[-1])
+    assert not torch.allclose(online._frame_tokens[-1], last_tokens, atol=1e-4)
+
+
+def test_window_slides_at_constant_size(build_recognizer):
+    # A frame encoder makes every frame's tokens independent of the past, so after the window has slid
+    # the online scores must be those of the last T frames alone.
+    model = build_recognizer('space', num_frames=T)
+    online = OnlineRecognizer(model, FRAME_PIPELINE)
+    frames = random_frames(3 * T + 1, seed=1)
+    for frame in frames:
+        online.step(frame)
+        assert len(online._frame_tokens) == min(online.num_frames_seen, T)
+    torch.testing.assert_close(online.scores(), offline_scores(model, online, frames[-T:]), atol=1e-5, rtol=0)
+    online.reset()
+    assert online.num_frames_seen == 0 and not online._frame_tokens
+
+
+def test_refusals(build_recognizer):
+    with pytest.raises(ValueError, match='cannot stream'):
+        OnlineRecognizer(build_recognizer('clip'), FRAME_PIPELINE)
+    online = OnlineRecognizer(build_recognizer(), FRAME_PIPELINE)
+    with pytest.raises(RuntimeError, match='no frame'):
+        online.scores()
+    with pytest.raises(ValueError, match=r'\(H, W, 3\)'):
+        online.step(np.zeros((3, 32, 32), np.uint8))
+
+
+def test_frame_pipeline_from_test_pipeline():
+    test_pipeline = [dict(type='DecordInit'), dict(type='SampleFrames', clip_len=8, num_clips=4, test_mode=True),
+                     dict(type='DecordDecode'), dict(type='Resize', scale=(-1, 224)),
+                     dict(type='ThreeCrop', crop_size=224), dict(type='FormatShape', input_format='NCTHW'),
+                     dict(type='PackActionInputs')]
+    assert frame_pipeline_from_test_pipeline(test_pipeline) == [
+        dict(type='Resize', scale=(-1, 224)), dict(type='CenterCrop', crop_size=224)]
+
+
+def test_from_config_with_class_names():
+    config = REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py'
+    online = OnlineRecognizer.from_config(str(config), topk=2, class_names=['left-to-right', 'right-to-left'])
+    assert online.window == 8
+    for frame in random_frames(10):
+        top = online.step(frame)
+    assert {name for name, _ in top} == {'left-to-right', 'right-to-left'}
+    assert sum(score for _, score in top) == pytest.approx(1.0, abs=1e-5)
