@@ -1,0 +1,135 @@
+# A tiny S-ViT tracker for CPU tests and demos: the paper's pipeline (clips, clip-consistent
+# Mosaic/RandomAffine/MixUp/HSV/flip, frame-indexed dataset mixing, streaming ByteTrack, TrackEval
+# after interpolation) at toy size: S-ViT with 3 blocks of width 32 and patch 8, 96x64 inputs.
+# Data: MOTChallenge layout under `data_root` converted by tools/dataset_converters/mot2coco.py
+# --split-train (train on half-train, test on half-val). Python configs resolve `data_root` at load
+# time, so point the config elsewhere with
+#   --cfg-options train_dataloader.dataset.dataset.datasets.0.data_root=DIR \
+#       val_dataloader.dataset.data_root=DIR test_dataloader.dataset.data_root=DIR
+_base_ = [
+    '../../_base_/default_runtime.py',
+    '../../_base_/models/bytetrack_svit-b16_yolox.py',
+    '../../_base_/schedules/svit_mot_adamw_10e.py',
+]
+default_scope = 'mmdet'
+data_root = 'data/tiny_mot/'
+img_scale = (96, 64)  # (w, h)
+
+model = dict(
+    data_preprocessor=dict(
+        batch_augments=[
+            dict(type='BatchSyncRandomResize', random_size_range=(64, 96), size_divisor=32, interval=1)
+        ]),
+    detector=dict(
+        backbone=dict(
+            arch=dict(_delete_=True, embed_dims=32, num_layers=3, num_heads=2, patch_size=8),
+            img_size=32,
+            window_size=None,
+            memory_len=4,
+            out_indices=(0, 1, 2),
+            residual_block_indices=(2, ),
+            drop_path_rate=0.0,
+            with_cp=False,
+            pretrained=None),
+        neck=[
+            dict(type='SimplePyramid', in_channels=32, out_channels=[16, 32, 64]),
+            dict(type='YOLOXPAFPN', in_channels=[16, 32, 64], out_channels=16, num_csp_blocks=1),
+        ],
+        bbox_head=dict(in_channels=16, feat_channels=16, stacked_convs=1, strides=(4, 8, 16)),
+        test_cfg=dict(score_thr=0.01, nms=dict(type='nms', iou_threshold=0.7))),
+    tracker=dict(obj_score_thrs=dict(high=0.5, low=0.1), init_track_thr=0.5))
+
+clip_loading = [
+    dict(type='ClipFrameSample', num_frames=2, strides=(1, 2)),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, box_type=None)]),
+]
+train_pipeline = [
+    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False, prob=0.5),
+    dict(
+        type='ClipRandomAffine',
+        scaling_ratio_range=(0.8, 1.2),
+        border=(-img_scale[0] // 2, -img_scale[1] // 2),
+        bbox_clip_border=False),
+    dict(type='ClipMixUp', img_scale=img_scale, ratio_range=(0.8, 1.2), pad_val=114.0, bbox_clip_border=False),
+    dict(
+        type='TransformBroadcaster',
+        share_random_params=True,
+        transforms=[
+            dict(type='YOLOXHSVRandomAug'),
+            dict(type='RandomFlip', prob=0.5),
+            dict(type='Resize', scale=img_scale, keep_ratio=True, clip_object_border=False),
+            dict(type='Pad', size_divisor=32, pad_val=dict(img=(114.0, 114.0, 114.0))),
+            dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
+        ]),
+    dict(type='PackTrackInputs'),
+]
+test_pipeline = [
+    dict(
+        type='TransformBroadcaster',
+        transforms=[
+            dict(type='LoadImageFromFile'),
+            dict(type='Resize', scale=img_scale, keep_ratio=True),
+            dict(type='Pad', size_divisor=32, pad_val=dict(img=(114.0, 114.0, 114.0))),
+            dict(type='LoadTrackAnnotations'),
+        ]),
+    dict(type='PackTrackInputs'),
+]
+train_dataloader = dict(
+    batch_size=2,
+    num_workers=0,
+    persistent_workers=False,
+    sampler=dict(type='SourceRatioSampler', ratios=(1, )),
+    dataset=dict(
+        type='MultiImageMixDataset',
+        dataset=dict(
+            type='VideoFrameConcatDataset',
+            datasets=[
+                dict(
+                    type='MOTChallengeDataset',
+                    data_root=data_root,
+                    ann_file='annotations/half-train_cocoformat.json',
+                    data_prefix=dict(img_path='train'),
+                    metainfo=dict(classes=('pedestrian', )),
+                    pipeline=clip_loading)
+            ]),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=1,
+    num_workers=0,
+    persistent_workers=False,
+    drop_last=False,
+    sampler=dict(type='TrackImgSampler'),
+    dataset=dict(
+        type='MOTChallengeDataset',
+        data_root=data_root,
+        ann_file='annotations/half-val_cocoformat.json',
+        data_prefix=dict(img_path='train'),
+        test_mode=True,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    type='MOTTrackEvalMetric',
+    metric=['HOTA', 'CLEAR', 'Identity'],
+    postprocess_tracklet_cfg=[dict(type='InterpolateTracklets', min_num_frames=5, max_num_frames=20)])
+test_evaluator = val_evaluator
+
+max_epochs = 2
+base_lr = 1e-3
+optim_wrapper = dict(type='OptimWrapper', _delete_=True, optimizer=dict(type='AdamW', lr=base_lr, weight_decay=0.05),
+                     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True, begin=0, end=max_epochs)]
+custom_hooks = [
+    # mmdet's hook switches when epoch + 1 >= max_epochs - num_last_epochs: 0 -> the last epoch only.
+    dict(type='YOLOXModeSwitchHook', num_last_epochs=0,
+         skip_type_keys=('ClipMosaic', 'ClipRandomAffine', 'ClipMixUp'), priority=48),
+]
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
+    visualization=dict(type='TrackVisualizationHook', draw=False))
+visualizer = dict(type='TrackLocalVisualizer', _delete_=True, vis_backends=_base_.vis_backends, name='visualizer')
+log_processor = dict(window_size=1)

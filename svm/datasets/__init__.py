@@ -1,0 +1,1 @@
+from . import mot, samplers, transforms  # noqa: F401  (registers modules)

@@ -1,0 +1,3 @@
+from .video_frame_concat_dataset import VideoFrameConcatDataset
+
+__all__ = ['VideoFrameConcatDataset']

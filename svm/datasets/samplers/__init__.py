@@ -1,0 +1,3 @@
+from .source_ratio_sampler import SourceRatioSampler
+
+__all__ = ['SourceRatioSampler']

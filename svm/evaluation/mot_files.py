@@ -1,0 +1,109 @@
+"""Score MOTChallenge result files against ground-truth files with TrackEval.
+
+mmdet's :class:`MOTChallengeMetric` scores the predictions of a test run; this scores files that
+already exist (a previous run's ``outfile_prefix``, another tracker's output, a submission),
+with the same TrackEval dataset (``MotChallenge2DBox``) and metrics.
+"""
+import os
+import os.path as osp
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+import trackeval
+
+# Figures reported per metric family, as named by TrackEval. HOTA's are averaged over its 19
+# localisation thresholds (alpha = 0.05 ... 0.95), as TrackEval's summaries do.
+REPORTED_FIELDS = {
+    'HOTA': ['HOTA', 'DetA', 'AssA', 'DetRe', 'DetPr', 'AssRe', 'AssPr', 'LocA'],
+    'CLEAR': ['MOTA', 'MOTP', 'CLR_TP', 'CLR_FN', 'CLR_FP', 'IDSW', 'MT', 'PT', 'ML', 'Frag'],
+    'Identity': ['IDF1', 'IDP', 'IDR', 'IDTP', 'IDFN', 'IDFP'],
+}
+
+
+def _max_frame(path: str) -> int:
+    """Largest frame number (first column) of a MOTChallenge text file, 0 when empty."""
+    frames = [int(float(line.split(',', 1)[0])) for line in open(path) if line.strip()]
+    return max(frames, default=0)
+
+
+def flatten_trackeval(res: dict, metrics: Sequence[str]) -> Dict[str, float]:
+    """Flatten TrackEval's result of one sequence/class into ``{figure: value}``."""
+    out = {}
+    for metric in metrics:
+        for field in REPORTED_FIELDS[metric]:
+            value = res[metric][field]
+            out[field] = float(np.mean(value))
+    return out
+
+
+def evaluate_mot_files(result_dir: str,
+                       gt_root: str,
+                       gt_loc_format: str = '{gt_folder}/{seq}/gt/gt.txt',
+                       seqs: Optional[List[str]] = None,
+                       seq_lengths: Optional[Dict[str, int]] = None,
+                       metrics: Sequence[str] = ('HOTA', 'CLEAR', 'Identity'),
+                       benchmark: str = 'MOT17',
+                       print_results: bool = True) -> Dict[str, Dict[str, float]]:
+    """Score ``<result_dir>/<seq>.txt`` against the ground truth at ``gt_loc_format``.
+
+    Args:
+        result_dir: folder of MOTChallenge result files, one ``<seq>.txt`` per sequence.
+        gt_root: folder of the ground truth (``{gt_folder}`` in ``gt_loc_format``).
+        gt_loc_format: where a sequence's ground truth is, e.g. ``'{gt_folder}/{seq}/gt/gt_half-val.txt'``
+            for MOT17 half-val (the MOTChallenge layout) or ``'{gt_folder}/{seq}.txt'``.
+        seqs: sequences to score (default: every ``.txt`` file of ``result_dir``).
+        seq_lengths: frames per sequence (default: the last frame with a box in either file; frames
+            after it change no figure).
+        metrics: TrackEval metric families among 'HOTA', 'CLEAR', 'Identity'.
+        benchmark: TrackEval benchmark name; it selects the preprocessing (MOT15 has none; the
+            others drop predictions matched to distractor classes and ignore zero-marked ground truth).
+        print_results: let TrackEval print its tables.
+
+    Returns:
+        ``{seq: {figure: value}}`` for every sequence plus ``'COMBINED'``; rates are fractions
+        (MOTA 0.75 is 75 %), counts are counts.
+    """
+    for metric in metrics:
+        if metric not in REPORTED_FIELDS:
+            raise KeyError(f'metric {metric!r} is not one of {list(REPORTED_FIELDS)}')
+    if not osp.isdir(result_dir):
+        raise FileNotFoundError(f'result folder {result_dir} not found')
+    result_dir = osp.abspath(result_dir)
+    if seqs is None:
+        seqs = sorted(osp.splitext(f)[0] for f in os.listdir(result_dir) if f.endswith('.txt'))
+    if not seqs:
+        raise FileNotFoundError(f'{result_dir} holds no <sequence>.txt result files')
+    seq_info = {}
+    for seq in seqs:
+        res_path = osp.join(result_dir, f'{seq}.txt')
+        gt_path = gt_loc_format.format(gt_folder=gt_root, seq=seq)
+        for path in (res_path, gt_path):
+            if not osp.isfile(path):
+                raise FileNotFoundError(f'{path} not found (sequence {seq})')
+        if seq_lengths is not None and seq in seq_lengths:
+            seq_info[seq] = int(seq_lengths[seq])
+        else:
+            seq_info[seq] = max(_max_frame(res_path), _max_frame(gt_path), 1)
+
+    eval_config = trackeval.Evaluator.get_default_eval_config()
+    eval_config.update(
+        PRINT_RESULTS=print_results, PRINT_CONFIG=False, TIME_PROGRESS=False, OUTPUT_SUMMARY=False,
+        OUTPUT_DETAILED=False, PLOT_CURVES=False, LOG_ON_ERROR=None)
+    tracker = osp.basename(result_dir)
+    dataset_config = dict(
+        GT_FOLDER=gt_root, TRACKERS_FOLDER=osp.dirname(result_dir), OUTPUT_FOLDER=None,
+        TRACKERS_TO_EVAL=[tracker], CLASSES_TO_EVAL=['pedestrian'], BENCHMARK=benchmark,
+        SPLIT_TO_EVAL='train', INPUT_AS_ZIP=False, PRINT_CONFIG=False,
+        DO_PREPROC=benchmark != 'MOT15', TRACKER_SUB_FOLDER='', OUTPUT_SUB_FOLDER='',
+        SEQ_INFO=seq_info, GT_LOC_FORMAT=gt_loc_format, SKIP_SPLIT_FOL=True)
+    evaluator = trackeval.Evaluator(eval_config)
+    dataset = trackeval.datasets.MotChallenge2DBox(dataset_config)
+    metric_objs = [getattr(trackeval.metrics, m)(dict(METRICS=[m], THRESHOLD=0.5, PRINT_CONFIG=False))
+                   for m in metrics]
+    output_res, output_msg = evaluator.evaluate([dataset], metric_objs)
+    status = output_msg['MotChallenge2DBox'][tracker]
+    if status != 'Success':
+        raise RuntimeError(f'TrackEval failed on {result_dir}: {status}')
+    per_seq = output_res['MotChallenge2DBox'][tracker]
+    return {('COMBINED' if seq == 'COMBINED_SEQ' else seq): flatten_trackeval(res['pedestrian'], metrics)
+            for seq, res in per_seq.items()}

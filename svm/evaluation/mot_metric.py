@@ -1,0 +1,65 @@
+"""MOTChallenge evaluation of tracking results during training and testing."""
+import os.path as osp
+from collections import defaultdict
+from typing import Optional
+
+import numpy as np
+from mmdet.evaluation.metrics import MOTChallengeMetric
+
+from svm.registry import MMDET_METRICS
+from .mot_files import evaluate_mot_files
+
+
+class _SkipEmpty:
+    """Tracklet post-processing that passes a video without any predicted track through: mmdet's
+    InterpolateTracklets indexes a 2-D array and fails on the empty one."""
+
+    def __init__(self, method):
+        self.method = method
+
+    def forward(self, pred_tracks: np.ndarray) -> np.ndarray:
+        if pred_tracks.size == 0:
+            return np.zeros((0, 7))
+        return self.method.forward(pred_tracks)
+
+
+@MMDET_METRICS.register_module()
+class MOTTrackEvalMetric(MOTChallengeMetric):
+    """mmdet's :class:`MOTChallengeMetric` (same arguments, same result files), scored by
+    :func:`svm.evaluation.mot_files.evaluate_mot_files`, the TrackEval call that
+    tools/analysis_tools/mot_eval.py uses on existing files.
+
+    Compared with mmdet's metric it reports every figure of ``REPORTED_FIELDS`` (HOTA with DetA,
+    AssA, DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity
+    with IDF1, IDP, IDR, IDTP/FN/FP), counts and rates as TrackEval computes them (rates are
+    fractions), and it survives what mmdet's does not: a video without any predicted track (the
+    interpolation step crashed), a video without ground truth, and a second evaluation by the same
+    metric object (validation every epoch).
+
+    For a test-server submission set ``format_only=True`` and ``outfile_prefix``: the result files
+    are ``<outfile_prefix>/default-tracker/<video>.txt``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.postprocess_tracklet_methods = [_SkipEmpty(m) for m in self.postprocess_tracklet_methods]
+
+    def _save_one_video_gts_preds(self, seq: str) -> None:
+        super()._save_one_video_gts_preds(seq)
+        gt_file = osp.join(self.gt_dir, seq + '.txt')
+        if not osp.exists(gt_file):
+            open(gt_file, 'w').close()  # no ground-truth box in this video
+
+    def compute_metrics(self, results: Optional[list] = None) -> dict:
+        if self.format_only:
+            return {}
+        per_seq = evaluate_mot_files(
+            self.pred_dir, self.gt_dir, gt_loc_format='{gt_folder}/{seq}.txt', seqs=sorted(self.seq_info),
+            seq_lengths={seq: info['seq_length'] for seq, info in self.seq_info.items()},
+            metrics=self.metrics, benchmark=self.benchmark)
+        return per_seq['COMBINED']
+
+    def evaluate(self, size: int = 1) -> dict:
+        metrics = super().evaluate(size)
+        self.seq_info = defaultdict(lambda: dict(seq_length=-1, gt_tracks=[], pred_tracks=[]))
+        return metrics

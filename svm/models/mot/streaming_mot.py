@@ -1,0 +1,141 @@
+"""MOT models whose detector runs on a streaming S-ViT backbone."""
+from typing import Dict, List, Union
+
+import torch
+from mmdet.models.mot import ByteTrack, OCSORT
+from mmdet.structures import DetDataSample, TrackSampleList
+from torch import Tensor
+
+from svm.registry import MMDET_MODELS
+
+CLIP_FORWARDS = ('parallel', 'stream')
+
+
+def _mean_losses(per_frame: List[Dict[str, Union[Tensor, List[Tensor]]]]) -> dict:
+    """Average loss dicts of the frames of a clip, key by key (lists element-wise)."""
+    out = {}
+    for key, value in per_frame[0].items():
+        values = [losses[key] for losses in per_frame]
+        if isinstance(value, (list, tuple)):
+            out[key] = [torch.stack(v).mean(0) for v in zip(*values)]
+        else:
+            out[key] = torch.stack(values).mean(0)
+    return out
+
+
+class StreamingMOTMixin:
+    """Streaming behaviour shared by the MOT models: clips for training, frame streams for testing.
+
+    Training: a sample is a clip, ``inputs`` (N, T, C, H, W). With ``clip_forward='parallel'`` the
+    detector gets the 5-D clip, which the S-ViT backbone encodes in its parallel form (causal
+    memory over the clip, from an empty memory) and returns frame-major features (row b*T + t);
+    every frame carries its detection loss. With ``'stream'`` the frames go through one at a time
+    in streaming mode and the per-frame losses are averaged. The memory is emptied before and
+    after every batch, so clips never see each other.
+
+    Testing: frames of one video come one by one (TrackImgSampler) or as a whole video; the memory
+    (and the tracker) is reset when a new video starts: at frame 0 or when the video id changes,
+    so a run or a process handling many videos (distributed testing splits by video) never
+    carries memory from one video into the next.
+    """
+
+    def _init_streaming(self, clip_forward: str) -> None:
+        if clip_forward not in CLIP_FORWARDS:
+            raise ValueError(f'clip_forward must be one of {CLIP_FORWARDS}, got {clip_forward!r}')
+        backbone = getattr(self.detector, 'backbone', None)
+        if not hasattr(backbone, 'reset_memory'):
+            raise TypeError(f'{type(self).__name__} needs a detector whose backbone has reset_memory() '
+                            f'(a streaming backbone such as SViT), got {type(backbone).__name__}')
+        self.clip_forward = clip_forward
+        self._video_id = None
+
+    @property
+    def backbone(self):
+        return self.detector.backbone
+
+    def loss(self, inputs: Tensor, data_samples: TrackSampleList, **kwargs) -> dict:
+        """Detection losses of every frame of every clip.
+
+        Args:
+            inputs: (N, T, C, H, W) clips.
+            data_samples: N TrackDataSamples of T frames with ``gt_instances``.
+        """
+        if inputs.dim() != 5:
+            raise ValueError(f'{type(self).__name__}.loss expects clips (N, T, C, H, W), '
+                             f'got shape {tuple(inputs.shape)}')
+        num_frames = inputs.size(1)
+        self.backbone.reset_memory()
+        self._video_id = None
+        try:
+            if self.clip_forward == 'parallel':
+                frame_samples = [s[t] for s in data_samples for t in range(num_frames)]
+                return self.detector.loss(inputs, frame_samples, **kwargs)
+            per_frame = [
+                self.detector.loss(inputs[:, t].contiguous(), [s[t] for s in data_samples], **kwargs)
+                for t in range(num_frames)
+            ]
+            return _mean_losses(per_frame)
+        finally:
+            self.backbone.reset_memory()
+
+    def start_video(self, frame_sample: DetDataSample) -> bool:
+        """Reset memory and tracker if ``frame_sample`` opens a new video; return whether it did."""
+        video_id = frame_sample.metainfo.get('video_id')
+        new_video = frame_sample.metainfo.get('frame_id', -1) == 0 or video_id != self._video_id
+        if new_video:
+            self.backbone.reset_memory()
+            self.tracker.reset()
+        self._video_id = video_id
+        return new_video
+
+    def predict(self, inputs: Tensor, data_samples: TrackSampleList, **kwargs) -> TrackSampleList:
+        """Track the frames of one video in order, streaming them through the backbone.
+
+        Args:
+            inputs: (1, T, C, H, W), T frames of one video (T = 1 with TrackImgSampler).
+            data_samples: one TrackDataSample of T frames.
+
+        Returns:
+            The TrackDataSample with ``pred_track_instances`` on every frame.
+        """
+        if inputs.dim() != 5 or inputs.size(0) != 1 or len(data_samples) != 1:
+            raise ValueError(f'{type(self).__name__}.predict takes one video at a time: inputs '
+                             f'(1, T, C, H, W) and one TrackDataSample, got inputs of shape '
+                             f'{tuple(inputs.shape)} and {len(data_samples)} samples')
+        track_sample = data_samples[0]
+        for t in range(len(track_sample)):
+            frame_sample = track_sample[t]
+            self.start_video(frame_sample)
+            det_results = self.detector.predict(inputs[:, t].contiguous(), [frame_sample])
+            frame_sample.pred_track_instances = self.tracker.track(data_sample=det_results[0], **kwargs)
+        return [track_sample]
+
+
+@MMDET_MODELS.register_module()
+class StreamingByteTrack(StreamingMOTMixin, ByteTrack):
+    """ByteTrack on a streaming backbone (the S-ViT MOT model).
+
+    Args:
+        detector: detector config whose backbone is a streaming SViT (e.g. YOLOX).
+        tracker: tracker config (ByteTracker).
+        clip_forward: 'parallel' (default) or 'stream', how a training clip goes through the backbone.
+        data_preprocessor: usually ClipTrackDataPreprocessor.
+        init_cfg: initialisation config.
+    """
+
+    def __init__(self, detector: dict, tracker: dict, clip_forward: str = 'parallel',
+                 data_preprocessor=None, init_cfg=None):
+        super().__init__(detector=detector, tracker=tracker, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self._init_streaming(clip_forward)
+
+
+@MMDET_MODELS.register_module()
+class StreamingOCSORT(StreamingMOTMixin, OCSORT):
+    """OC-SORT on a streaming backbone; arguments as :class:`StreamingByteTrack` (tracker: OCSORTTracker)."""
+
+    def __init__(self, detector: dict, tracker: dict, clip_forward: str = 'parallel',
+                 data_preprocessor=None, init_cfg=None):
+        super().__init__(detector=detector, tracker=tracker, data_preprocessor=data_preprocessor,
+                         init_cfg=init_cfg)
+        self._init_streaming(clip_forward)

@@ -1,0 +1,56 @@
+"""Score existing MOTChallenge result files against ground truth with TrackEval.
+
+Prints HOTA (with DetA/AssA ...), CLEAR (MOTA, MOTP, IDSW ...) and Identity (IDF1 ...) figures per
+sequence and combined.
+
+Example (half-val ground truth written by tools/dataset_converters/mot2coco.py --split-train;
+result files written by ``tools/test.py ... --cfg-options test_evaluator.outfile_prefix=DIR``)::
+
+    python tools/analysis_tools/mot_eval.py DIR/default-tracker --gt-root data/MOT17/train \
+        --gt-file gt_half-val.txt
+"""
+import argparse
+
+from svm.evaluation.mot_files import REPORTED_FIELDS, evaluate_mot_files
+
+RATE_FIELDS = {'HOTA', 'DetA', 'AssA', 'DetRe', 'DetPr', 'AssRe', 'AssPr', 'LocA', 'MOTA', 'MOTP',
+               'IDF1', 'IDP', 'IDR'}
+
+
+def format_table(results: dict, metrics) -> str:
+    """Rows: sequences then COMBINED; rates in percent, counts as integers."""
+    fields = [f for m in metrics for f in REPORTED_FIELDS[m]]
+    rows = [r for r in results if r != 'COMBINED'] + ['COMBINED']
+    width = max(len(r) for r in rows) + 2
+    lines = [''.ljust(width) + ''.join(f'{f:>8}' for f in fields)]
+    for row in rows:
+        cells = [f'{100 * results[row][f]:8.2f}' if f in RATE_FIELDS else f'{results[row][f]:8.0f}'
+                 for f in fields]
+        lines.append(row.ljust(width) + ''.join(cells))
+    return '\n'.join(lines)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Score MOTChallenge result files with TrackEval')
+    parser.add_argument('result_dir', help='folder of <sequence>.txt result files')
+    parser.add_argument('--gt-root', required=True, help='folder of <sequence>/gt/<gt-file>')
+    parser.add_argument('--gt-file', default='gt.txt', help='e.g. gt_half-val.txt for MOT17 half-val')
+    parser.add_argument('--seqs', nargs='+', default=None, help='sequences (default: all result files)')
+    parser.add_argument('--metrics', nargs='+', default=['HOTA', 'CLEAR', 'Identity'],
+                        choices=list(REPORTED_FIELDS))
+    parser.add_argument('--benchmark', default='MOT17', choices=['MOT15', 'MOT16', 'MOT17', 'MOT20'])
+    parser.add_argument('--quiet', action='store_true', help="skip TrackEval's own tables")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    results = evaluate_mot_files(
+        args.result_dir, args.gt_root, '{gt_folder}/{seq}/gt/' + args.gt_file, seqs=args.seqs,
+        metrics=args.metrics, benchmark=args.benchmark, print_results=not args.quiet)
+    print(format_table(results, args.metrics))
+    return results
+
+
+if __name__ == '__main__':
+    main()

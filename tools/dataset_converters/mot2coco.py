@@ -1,0 +1,236 @@
+"""Convert MOTChallenge sequences (MOT17/MOT20 layout) to COCO-video json files.
+
+Input layout (the official one)::
+
+    MOT17/
+      train/MOT17-02-FRCNN/{seqinfo.ini, img1/000001.jpg, gt/gt.txt, det/det.txt}
+      test/...
+
+Output: ``<out>/{train,test}_cocoformat.json`` and, with ``--split-train``, ``half-train`` and
+``half-val`` files whose first/second halves of every train video follow the release's split
+(the first ``n // 2 + 1`` frames train, the rest validate). The half split also writes
+``gt/gt_half-train.txt`` and ``gt/gt_half-val.txt`` next to each ``gt.txt``, frames renumbered
+from 1 like the result files of tracking (for tools/analysis_tools/mot_eval.py).
+``--convert-det`` stores the public detections (``det/det.txt``) of every frame in
+``<out>/<subset>_detections.pkl`` as ``{'det_bboxes': {file_name: [array (n, 5) x1,y1,x2,y2,score]}}``.
+
+The json is what :class:`mmdet.datasets.MOTChallengeDataset` loads: ``videos``, ``images`` with
+``video_id``/``frame_id`` (0-based), ``annotations`` with ``instance_id``, ``mot_conf`` and
+``visibility``, and the 13 MOTChallenge ``categories``.
+
+Example::
+
+    python tools/dataset_converters/mot2coco.py -i data/MOT17 -o data/MOT17/annotations \
+        --split-train --convert-det
+"""
+import argparse
+import configparser
+import os
+import os.path as osp
+from collections import defaultdict
+from typing import Dict, List, Optional
+
+import mmengine
+import numpy as np
+
+CLASSES = [
+    dict(id=1, name='pedestrian'),
+    dict(id=2, name='person_on_vehicle'),
+    dict(id=3, name='car'),
+    dict(id=4, name='bicycle'),
+    dict(id=5, name='motorbike'),
+    dict(id=6, name='non_mot_vehicle'),
+    dict(id=7, name='static_person'),
+    dict(id=8, name='distractor'),
+    dict(id=9, name='occluder'),
+    dict(id=10, name='occluder_on_ground'),
+    dict(id=11, name='occluder_full'),
+    dict(id=12, name='reflection'),
+    dict(id=13, name='crowd'),
+]
+
+
+def read_seqinfo(seq_dir: str) -> Dict[str, object]:
+    """Read ``seqinfo.ini`` of one sequence: name, imDir, frameRate, seqLength, imWidth, imHeight."""
+    path = osp.join(seq_dir, 'seqinfo.ini')
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{path} not found: every MOTChallenge sequence needs a seqinfo.ini')
+    parser = configparser.ConfigParser()
+    parser.read(path)
+    if 'Sequence' not in parser:
+        raise ValueError(f'{path} has no [Sequence] section')
+    seq = parser['Sequence']
+    try:
+        return dict(
+            name=seq['name'], im_dir=seq.get('imDir', 'img1'), fps=int(float(seq['frameRate'])),
+            length=int(seq['seqLength']), width=int(seq['imWidth']), height=int(seq['imHeight']),
+            im_ext=seq.get('imExt', '.jpg'))
+    except KeyError as e:
+        raise KeyError(f'{path} lacks the key {e} (expected name, frameRate, seqLength, '
+                       'imWidth, imHeight)') from None
+
+
+def parse_gts(lines: List[str], path: str = 'gt.txt') -> Dict[int, List[dict]]:
+    """Parse MOTChallenge ground-truth lines ``frame,id,x,y,w,h,conf,class,visibility[,...]``.
+
+    Returns a dict from the 1-based MOT frame id to COCO annotations (bbox x, y, w, h).
+    """
+    outputs = defaultdict(list)
+    for line_no, line in enumerate(lines, 1):
+        fields = line.strip().split(',')
+        if len(fields) < 9:
+            raise ValueError(f'{path}:{line_no}: expected at least 9 comma-separated fields '
+                             f'(frame,id,x,y,w,h,conf,class,visibility), got {line.strip()!r}')
+        frame_id, ins_id = int(float(fields[0])), int(float(fields[1]))
+        bbox = [float(v) for v in fields[2:6]]
+        outputs[frame_id].append(dict(
+            category_id=int(float(fields[7])), bbox=bbox, area=bbox[2] * bbox[3], iscrowd=False,
+            visibility=float(fields[8]), mot_instance_id=ins_id, mot_conf=float(fields[6])))
+    return outputs
+
+
+def parse_dets(lines: List[str], path: str = 'det.txt') -> Dict[int, List[List[float]]]:
+    """Parse public detections ``frame,-1,x,y,w,h,score,...`` into (x1, y1, x2, y2, score) per frame."""
+    outputs = defaultdict(list)
+    for line_no, line in enumerate(lines, 1):
+        fields = line.strip().split(',')
+        if len(fields) < 7:
+            raise ValueError(f'{path}:{line_no}: expected frame,-1,x,y,w,h,score, got {line.strip()!r}')
+        x, y, w, h, score = (float(v) for v in fields[2:7])
+        outputs[int(float(fields[0]))].append([x, y, x + w, y + h, score])
+    return outputs
+
+
+class CocoVideoWriter:
+    """Accumulates videos, images and annotations with dataset-wide unique ids."""
+
+    def __init__(self, categories: List[dict]):
+        self.out = dict(categories=categories, videos=[], images=[], annotations=[])
+        self.vid_id = self.img_id = self.ann_id = 1
+        self.num_instances = 0
+
+    def add_video(self, name: str, fps: int, width: int, height: int) -> int:
+        self.out['videos'].append(dict(id=self.vid_id, name=name, fps=fps, width=width, height=height))
+        self.vid_id += 1
+        return self.vid_id - 1
+
+    def add_image(self, **info) -> int:
+        self.out['images'].append(dict(id=self.img_id, **info))
+        self.img_id += 1
+        return self.img_id - 1
+
+    def add_annotation(self, ann: dict, image_id: int, instance_map: Dict[int, int]) -> None:
+        """Add one annotation; ``instance_map`` maps this video's MOT ids to dataset-wide ids."""
+        ann = dict(ann, id=self.ann_id, image_id=image_id)
+        mot_id = ann['mot_instance_id']
+        if mot_id not in instance_map:
+            instance_map[mot_id] = self.num_instances
+            self.num_instances += 1
+        ann['instance_id'] = instance_map[mot_id]
+        self.out['annotations'].append(ann)
+        self.ann_id += 1
+
+    def dump(self, path: str) -> None:
+        self.out['num_instances'] = self.num_instances
+        mmengine.mkdir_or_exist(osp.dirname(osp.abspath(path)))
+        mmengine.dump(self.out, path)
+
+
+def half_frames(num_frames: int, subset: str) -> range:
+    """1-based MOT frame ids of a half subset: first ``n // 2 + 1`` frames train, the rest validate."""
+    split = num_frames // 2 + 1
+    return range(1, split + 1) if subset == 'half-train' else range(split + 1, num_frames + 1)
+
+
+def write_half_gt(gt_lines: List[str], frames: range, path: str) -> None:
+    """Write the ground truth of a half subset with frames renumbered from 1, the numbering of the
+    result files that tracking writes for that subset (its first frame is frame 1)."""
+    with open(path, 'w') as f:
+        for line in gt_lines:
+            frame, rest = line.strip().split(',', 1)
+            if int(float(frame)) in frames:
+                f.write(f'{int(float(frame)) - frames.start + 1},{rest}\n')
+
+
+def convert_subset(root: str, subset: str, out_dir: str, convert_det: bool = False,
+                   keep_detector: Optional[str] = None) -> str:
+    """Convert one subset (train, test, half-train, half-val) and return the json path."""
+    in_folder = osp.join(root, 'train' if subset.startswith('half') else subset)
+    if not osp.isdir(in_folder):
+        raise FileNotFoundError(f'{in_folder} not found: expected the MOTChallenge layout '
+                                f'<root>/{{train,test}}/<sequence>/')
+    parse_gt = subset != 'test'
+    writer = CocoVideoWriter(CLASSES)
+    detections = dict(det_bboxes=dict())
+    seq_names = sorted(d for d in os.listdir(in_folder) if osp.isdir(osp.join(in_folder, d)))
+    if keep_detector is not None:
+        # MOT17-02-FRCNN keeps only the FRCNN copy; names without a detector suffix stay.
+        seq_names = [s for s in seq_names
+                     if s.endswith(f'-{keep_detector}') or len(s.split('-')) < 3]
+    for seq_name in mmengine.track_iter_progress(seq_names):
+        seq_dir = osp.join(in_folder, seq_name)
+        info = read_seqinfo(seq_dir)
+        video_id = writer.add_video(seq_name, info['fps'], info['width'], info['height'])
+        frames = (half_frames(info['length'], subset) if subset.startswith('half')
+                  else range(1, info['length'] + 1))
+        if parse_gt:
+            gt_path = osp.join(seq_dir, 'gt', 'gt.txt')
+            gt_lines = mmengine.list_from_file(gt_path)
+            frame_to_gts = parse_gts(gt_lines, gt_path)
+            if subset.startswith('half'):
+                write_half_gt(gt_lines, frames, osp.join(seq_dir, 'gt', f'gt_{subset}.txt'))
+        if convert_det:
+            det_path = osp.join(seq_dir, 'det', 'det.txt')
+            frame_to_dets = parse_dets(mmengine.list_from_file(det_path), det_path)
+        instance_map: Dict[int, int] = {}
+        for frame_id, mot_frame_id in enumerate(frames):
+            file_name = osp.join(seq_name, info['im_dir'], f'{mot_frame_id:06d}{info["im_ext"]}')
+            if not osp.isfile(osp.join(in_folder, file_name)):
+                raise FileNotFoundError(f'{osp.join(in_folder, file_name)} is listed by seqinfo.ini '
+                                        f'(seqLength={info["length"]}) but missing')
+            image_id = writer.add_image(
+                video_id=video_id, file_name=file_name, height=info['height'],
+                width=info['width'], frame_id=frame_id, mot_frame_id=mot_frame_id)
+            if parse_gt:
+                for ann in frame_to_gts.get(mot_frame_id, []):
+                    writer.add_annotation(ann, image_id, instance_map)
+            if convert_det:
+                dets = np.array(frame_to_dets.get(mot_frame_id, []), dtype=np.float32).reshape(-1, 5)
+                detections['det_bboxes'][file_name] = [dets]
+    out_file = osp.join(out_dir, f'{subset}_cocoformat.json')
+    writer.dump(out_file)
+    print(f'{subset}: {len(writer.out["videos"])} videos, {len(writer.out["images"])} images, '
+          f'{writer.num_instances} instances -> {out_file}')
+    if convert_det:
+        mmengine.dump(detections, osp.join(out_dir, f'{subset}_detections.pkl'))
+    return out_file
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Convert MOTChallenge labels (and public detections) '
+                                     'to COCO-video json files.')
+    parser.add_argument('-i', '--input', required=True, help='MOT root holding train/ and test/')
+    parser.add_argument('-o', '--output', required=True, help='folder for the json files')
+    parser.add_argument('--split-train', action='store_true',
+                        help='also write half-train and half-val subsets of the train videos')
+    parser.add_argument('--convert-det', action='store_true',
+                        help='also store the public detections (det/det.txt) as a pickle')
+    parser.add_argument('--keep-detector', default=None,
+                        help='keep one copy of each MOT17 video, e.g. FRCNN (MOT17 ships every '
+                        'video three times, once per public detector)')
+    parser.add_argument('--subsets', nargs='+', default=None,
+                        help='subsets to convert (default: train and test if present, plus the halves)')
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    subsets = args.subsets or [s for s in ('train', 'test') if osp.isdir(osp.join(args.input, s))]
+    if args.split_train and not args.subsets:
+        subsets += ['half-train', 'half-val']
+    for subset in subsets:
+        convert_subset(args.input, subset, args.output, args.convert_det, args.keep_detector)
+
+
+if __name__ == '__main__':
+    main()
