@@ -1,0 +1,212 @@
+"""Benchmark S-ViT encoders: per-frame latency along a video, parallel vs frame-by-frame training, memory.
+
+    python tools/analysis_tools/benchmark_backbone.py --arch b16 --img-size 224 --frames 128 \
+        --memory-len 32 --device cuda --dtype fp16 --json work_dirs/benchmark_backbone.json
+
+Online latency: every encoder produces the features of frame t when frame t arrives.
+  - 'space' encodes the frame alone;
+  - 'stream' encodes the frame in streaming mode, attending to its memory of the last L frames;
+  - 'clip' cannot stream: it re-encodes the window of the last ``--clip-len`` frames at every frame.
+The latency of 'stream' is summarised over the frames once the memory is full (mean, p95, max and the
+slope of a line fitted to the per-frame times: flat means no growth along the video).
+
+Training: one ``--train-frames`` clip through 'stream', forward and backward, in parallel mode (causal
+mask) against frame by frame (streaming mode, one backward for the clip), with the largest gradient
+difference between the two.
+
+Memory: the k/v memory buffers of 'stream', and the peak memory of each run (CUDA: peak allocated by
+torch for that run; CPU: the process's peak resident size so far, which only grows).
+"""
+import argparse
+import json
+import resource
+import time
+from typing import Callable, Dict, List
+
+import torch
+from mmengine.utils import ProgressBar
+
+DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--arch', default='b16', help="'b16', 'l14' or a tiny one: 'tiny' (width 64, 2 blocks)")
+    parser.add_argument('--img-size', type=int, default=224, help='frame height and width')
+    parser.add_argument('--frames', type=int, default=128, help='video length N for the latency runs')
+    parser.add_argument('--memory-len', type=int, default=32, help='memory length L of stream')
+    parser.add_argument('--memory-policy', default='merge', choices=['fifo', 'merge'])
+    parser.add_argument('--clip-len', type=int, default=None,
+                        help="frames 'clip' re-encodes at every frame (default: memory length)")
+    parser.add_argument('--window-size', type=int, default=0, help='attention window (0: global)')
+    parser.add_argument('--modes', nargs='+', default=['space', 'stream', 'clip'],
+                        choices=['space', 'stream', 'clip'], help='encoders of the latency runs')
+    parser.add_argument('--train-frames', type=int, default=8, help='clip length of the training run (0: skip)')
+    parser.add_argument('--train-iters', type=int, default=3, help='timed training steps (after 1 warm-up)')
+    parser.add_argument('--warmup', type=int, default=3, help='untimed frames before each latency run')
+    parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--dtype', default='fp32', choices=list(DTYPES),
+                        help='autocast dtype of the latency runs (bf16 on CPU, fp16/bf16 on GPU)')
+    parser.add_argument('--json', help='also write the results to this JSON file')
+    return parser.parse_args()
+
+
+def build_encoder(args, attn_mode: str):
+    from svm.models.backbones import SViT
+    arch = dict(embed_dims=64, num_layers=2, num_heads=4, patch_size=16) if args.arch == 'tiny' else args.arch
+    return SViT(arch=arch, img_size=224, attn_mode=attn_mode, window_size=args.window_size or None,
+                memory_len=args.memory_len, memory_policy=args.memory_policy,
+                with_cls_token=not args.window_size).to(args.device)
+
+
+def synchronize(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.synchronize()
+
+
+def reset_peak(device: str) -> None:
+    if device.startswith('cuda'):
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_mib(device: str) -> float:
+    if device.startswith('cuda'):
+        return torch.cuda.max_memory_allocated() / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
+
+
+def timed(fn: Callable, device: str) -> float:
+    synchronize(device)
+    start = time.perf_counter()
+    fn()
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def latency_run(args, attn_mode: str, video: torch.Tensor) -> Dict:
+    """Per-frame latency (ms) of producing frame t's features as frame t arrives."""
+    model = build_encoder(args, attn_mode).eval()
+    clip_len = args.clip_len or args.memory_len
+    amp = dict(device_type=args.device.split(':')[0], dtype=DTYPES[args.dtype],
+               enabled=args.dtype != 'fp32')
+
+    def step(t: int) -> None:
+        if attn_mode == 'clip':
+            model(video[:, max(0, t - clip_len + 1):t + 1])
+        else:
+            model(video[:, t])
+
+    times = []
+    with torch.no_grad(), torch.autocast(**amp):
+        for t in range(args.warmup):
+            step(t)
+        model.reset_memory()
+        reset_peak(args.device)
+        bar = ProgressBar(video.shape[1])
+        for t in range(video.shape[1]):
+            times.append(timed(lambda: step(t), args.device) * 1e3)
+            bar.update()
+    print()
+    full_from = (args.memory_len if attn_mode == 'stream' else clip_len if attn_mode == 'clip' else 1) - 1
+    steady = times[full_from:] or times
+    memory_bytes = sum(
+        blk.attn.memory._columns.nbytes + blk.attn.memory._rows.nbytes for blk in model.blocks
+        if blk.attn.memory is not None and blk.attn.memory._columns is not None)
+    return dict(attn_mode=attn_mode, ms_per_frame=times, steady_from_frame=full_from,
+                steady_mean_ms=sum(steady) / len(steady), steady_p95_ms=percentile(steady, 95),
+                steady_max_ms=max(steady), steady_slope_ms_per_100_frames=100 * slope(steady),
+                memory_buffers_mib=memory_bytes / 2**20, peak_mib=peak_mib(args.device))
+
+
+def percentile(values: List[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def slope(values: List[float]) -> float:
+    """Least-squares slope of values against their index (0 for fewer than 2 values)."""
+    n = len(values)
+    if n < 2:
+        return 0.
+    mean_x, mean_y = (n - 1) / 2, sum(values) / n
+    cov = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
+    return cov / sum((i - mean_x)**2 for i in range(n))
+
+
+def training_run(args) -> Dict:
+    """Forward + backward of one clip through 'stream': parallel mode against frame by frame."""
+    torch.manual_seed(0)
+    model = build_encoder(args, 'stream').train()
+    T = args.train_frames
+    clip = torch.randn(1, T, 3, args.img_size, args.img_size, device=args.device)
+
+    def parallel() -> None:
+        model.zero_grad(set_to_none=True)
+        model(clip)[-1].float().square().mean().backward()
+
+    def frame_by_frame() -> None:
+        model.zero_grad(set_to_none=True)
+        model.reset_memory()
+        outs = [model(clip[:, t])[-1] for t in range(T)]
+        torch.stack(outs, 1).float().square().mean().backward()
+
+    result = dict(train_frames=T)
+    grads = {}
+    for name, fn in (('parallel', parallel), ('frame_by_frame', frame_by_frame)):
+        fn()  # warm-up
+        reset_peak(args.device)
+        times = [timed(fn, args.device) for _ in range(args.train_iters)]
+        grads[name] = [p.grad.detach().clone() for p in model.parameters() if p.grad is not None]
+        result[f'{name}_s_per_clip'] = sorted(times)[len(times) // 2]
+        result[f'{name}_peak_mib'] = peak_mib(args.device)
+    result['speedup'] = result['frame_by_frame_s_per_clip'] / result['parallel_s_per_clip']
+    result['max_grad_diff'] = max((a - b).abs().max().item() for a, b in zip(grads['parallel'], grads['frame_by_frame']))
+    result['max_grad'] = max(g.abs().max().item() for g in grads['parallel'])
+    return result
+
+
+def print_tables(args, latency: List[Dict], training: Dict) -> None:
+    dev = torch.cuda.get_device_name() if args.device.startswith('cuda') else f'CPU ({torch.get_num_threads()} threads)'
+    print(f'\nSViT-{args.arch} at {args.img_size}x{args.img_size}, {dev}, {args.dtype}, memory {args.memory_len} '
+          f'({args.memory_policy}), window {args.window_size or "global"}, video of {args.frames} frames')
+    if latency:
+        space = next((r for r in latency if r['attn_mode'] == 'space'), None)
+        print('| encoder | ms/frame first | steady from frame | steady mean | p95 | max | slope ms/100 frames '
+              '| x space | k/v memory MiB | peak MiB |')
+        print('|---|---|---|---|---|---|---|---|---|---|')
+        for r in latency:
+            ratio = r['steady_mean_ms'] / space['steady_mean_ms'] if space else float('nan')
+            print(f"| {r['attn_mode']} | {r['ms_per_frame'][0]:.1f} | {r['steady_from_frame']} | "
+                  f"{r['steady_mean_ms']:.1f} | {r['steady_p95_ms']:.1f} | {r['steady_max_ms']:.1f} | "
+                  f"{r['steady_slope_ms_per_100_frames']:+.2f} | {ratio:.2f} | {r['memory_buffers_mib']:.1f} | "
+                  f"{r['peak_mib']:.0f} |")
+    if training:
+        print(f"\nTraining 'stream' on a {training['train_frames']}-frame clip (forward + backward, fp32):")
+        print('| parallel s/clip | frame-by-frame s/clip | speedup | max |grad diff| (max |grad|) | peak MiB par / fbf |')
+        print('|---|---|---|---|---|')
+        print(f"| {training['parallel_s_per_clip']:.3f} | {training['frame_by_frame_s_per_clip']:.3f} | "
+              f"{training['speedup']:.2f}x | {training['max_grad_diff']:.2e} ({training['max_grad']:.2e}) | "
+              f"{training['parallel_peak_mib']:.0f} / {training['frame_by_frame_peak_mib']:.0f} |")
+
+
+def main() -> None:
+    args = parse_args()
+    import svm  # noqa: F401  (checks the stack)
+    torch.manual_seed(0)
+    video = torch.randn(1, max(args.frames, args.warmup), 3, args.img_size, args.img_size, device=args.device)
+    latency = []
+    for mode in args.modes:
+        print(f'latency: {mode}')
+        latency.append(latency_run(args, mode, video[:, :args.frames]))
+    training = None
+    if args.train_frames:
+        print('training: parallel vs frame by frame')
+        training = training_run(args)
+    print_tables(args, latency, training)
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(args=vars(args), latency=latency, training=training), f, indent=2)
+
+
+if __name__ == '__main__':
+    main()
