@@ -13,6 +13,7 @@ import os
 import os.path as osp
 
 import mmcv
+import mmengine
 
 
 def extract_video(video_path: str, frame_dir: str) -> int:
@@ -39,7 +40,7 @@ def main(argv=None):
         raise FileNotFoundError(f'{video_dir} not found: expected <MOTSynth root>/videos/<seq>.mp4')
     out_root = args.output or osp.join(args.input, 'frames')
     names = args.videos or sorted(osp.splitext(f)[0] for f in os.listdir(video_dir) if f.endswith('.mp4'))
-    for name in mmcv.track_iter_progress(names):
+    for name in mmengine.track_iter_progress(names):
         n = extract_video(osp.join(video_dir, f'{name}.mp4'), osp.join(out_root, name, 'rgb'))
         print(f'{name}: {n} frames')
 

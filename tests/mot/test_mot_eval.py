@@ -1,0 +1,65 @@
+"""Scoring MOTChallenge result files with TrackEval: a perfect file and a hand-computed imperfect one."""
+import math
+import os
+import os.path as osp
+
+import pytest
+
+from svm.evaluation.mot_files import evaluate_mot_files
+from tests.conftest import run_tool
+
+# One sequence, 4 frames, two pedestrians far apart (IoU between them 0), integer boxes.
+GT = {1: [(10, 10, 20, 40)] * 4, 2: [(60, 10, 20, 40)] * 4}
+
+
+def write_case(root, pred_rows):
+    """gt at <root>/gt/SEQ/gt/gt.txt, results at <root>/res/tracker/SEQ.txt."""
+    os.makedirs(osp.join(root, 'gt', 'SEQ', 'gt'))
+    os.makedirs(osp.join(root, 'res', 'tracker'))
+    with open(osp.join(root, 'gt', 'SEQ', 'gt', 'gt.txt'), 'w') as f:
+        for obj, boxes in GT.items():
+            for t, (x, y, w, h) in enumerate(boxes, 1):
+                f.write(f'{t},{obj},{x},{y},{w},{h},1,1,1\n')
+    with open(osp.join(root, 'res', 'tracker', 'SEQ.txt'), 'w') as f:
+        for t, tid, (x, y, w, h) in pred_rows:
+            f.write(f'{t},{tid},{x},{y},{w},{h},0.9,-1,-1,-1\n')
+    return osp.join(root, 'res', 'tracker'), osp.join(root, 'gt')
+
+
+def test_perfect_result_scores_100(tmp_path):
+    rows = [(t, obj, box) for obj, boxes in GT.items() for t, box in enumerate(boxes, 1)]
+    res_dir, gt_root = write_case(str(tmp_path), rows)
+    out = run_tool(['python', 'tools/analysis_tools/mot_eval.py', res_dir, '--gt-root', gt_root, '--quiet'])
+    header, seq_row, combined = out.stdout.strip().splitlines()[-3:]
+    values = dict(zip(header.split(), combined.split()[1:]))
+    assert values['HOTA'] == values['MOTA'] == values['IDF1'] == '100.00'
+    assert values['IDSW'] == '0' and values['CLR_FN'] == '0' and values['CLR_FP'] == '0'
+
+
+def test_imperfect_result_matches_hand_computation(tmp_path):
+    # Object 1 is tracked as id 1 in frames 1-2 and as id 3 in frames 3-4 (one identity switch);
+    # object 2 is tracked as id 2 but missed in frame 4 (one false negative).
+    rows = [(1, 1, GT[1][0]), (2, 1, GT[1][1]), (3, 3, GT[1][2]), (4, 3, GT[1][3]),
+            (1, 2, GT[2][0]), (2, 2, GT[2][1]), (3, 2, GT[2][2])]
+    res_dir, gt_root = write_case(str(tmp_path), rows)
+    res = evaluate_mot_files(res_dir, gt_root, print_results=False)['COMBINED']
+    # CLEAR: 8 gt boxes, 7 TP, 1 FN, 0 FP, 1 IDSW -> MOTA = 1 - (1 + 0 + 1) / 8.
+    assert (res['CLR_TP'], res['CLR_FN'], res['CLR_FP'], res['IDSW']) == (7, 1, 0, 1)
+    assert res['MOTA'] == pytest.approx(0.75)
+    # Identity: best one-to-one map gt1<->id1 (2 frames), gt2<->id2 (3) -> IDTP 5, IDFN 8-5, IDFP 7-5;
+    # IDF1 = 2*5 / (2*5 + 3 + 2).
+    assert (res['IDTP'], res['IDFN'], res['IDFP']) == (5, 3, 2)
+    assert res['IDF1'] == pytest.approx(10 / 15)
+    # HOTA (every match has IoU 1, so all 19 thresholds agree): DetA = 7 / 8; AssA averages over the
+    # 7 matches TPA / (TPA + FNA + FPA): gt1-id1 2/4 (x2), gt1-id3 2/4 (x2), gt2-id2 3/4 (x3).
+    ass_a = (2 * 0.5 + 2 * 0.5 + 3 * 0.75) / 7
+    assert res['DetA'] == pytest.approx(7 / 8)
+    assert res['AssA'] == pytest.approx(ass_a)
+    assert res['HOTA'] == pytest.approx(math.sqrt(7 / 8 * ass_a))
+
+
+def test_missing_ground_truth_is_named(tmp_path):
+    res_dir, gt_root = write_case(str(tmp_path), [])
+    os.remove(osp.join(gt_root, 'SEQ', 'gt', 'gt.txt'))
+    with pytest.raises(FileNotFoundError, match='SEQ/gt/gt.txt'):
+        evaluate_mot_files(res_dir, gt_root, print_results=False)
