@@ -1,0 +1,29 @@
+# Runtime shared by every task. Task configs set `default_scope` ('mmdet' for MOT, 'mmaction' for
+# recognition), their visualizer type and their `visualization` hook.
+custom_imports = dict(imports=['svm'], allow_failed_imports=False)
+
+default_hooks = dict(
+    timer=dict(type='IterTimerHook'),
+    logger=dict(type='LoggerHook', interval=50),
+    param_scheduler=dict(type='ParamSchedulerHook'),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+)
+
+env_cfg = dict(
+    cudnn_benchmark=False,
+    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
+    # tools/train.py and tools/test.py switch nccl to gloo on machines without CUDA.
+    dist_cfg=dict(backend='nccl'),
+)
+
+# Scalars and images go to the work dir: <work_dir>/<timestamp>/vis_data (TensorBoard event files there).
+vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+visualizer = dict(type='Visualizer', vis_backends=vis_backends, name='visualizer')
+
+log_processor = dict(type='LogProcessor', window_size=50, by_epoch=True)
+log_level = 'INFO'
+load_from = None
+resume = False
+# Set True only for checkpoints you trust that need full unpickling (see svm/utils/checkpoint.py).
+trust_checkpoint = False

@@ -1,0 +1,1 @@
+from . import backbones, heads, layers, mot, necks, recognizers  # noqa: F401  (registers modules)

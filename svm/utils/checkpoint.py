@@ -1,0 +1,105 @@
+"""Safe checkpoint loading for torch >= 2.6.
+
+torch now unpickles with ``weights_only=True`` by default, which refuses the few non-tensor types that
+mmengine puts into its checkpoints (the message hub's ``HistoryBuffer``, numpy arrays and scalars), so
+mmengine 0.10.7 cannot resume. Rather than fall back to full unpickling (which runs arbitrary code from
+the file), svm replaces mmengine's loader for local files with one that keeps ``weights_only=True`` and
+allows exactly those types. A file that needs anything else is refused with the offending type named,
+unless the user opts in for a trusted file with ``--trust-checkpoint`` (tools/train.py, tools/test.py)
+or ``trust_checkpoint = True`` in the config.
+"""
+import os.path as osp
+import pickle
+from typing import Any, List, Optional
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer, print_log
+from mmengine.runner.checkpoint import CheckpointLoader
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint needs full unpickling and the user has not said that it is trusted."""
+
+
+def _numpy_globals() -> List[Any]:
+    # The types numpy's pickles of arrays and scalars refer to (numpy 1.x and 2.x module paths).
+    try:
+        from numpy._core.multiarray import _reconstruct, scalar
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct, scalar
+    dtype_classes = [type(np.dtype(t)) for t in np.sctypeDict.values()]
+    return [_reconstruct, scalar, np.ndarray, np.dtype, *set(dtype_classes)]
+
+
+def _history_buffer_method(owner: Any, name: str) -> Any:
+    """Stands in for ``builtins.getattr``, which pickles of ``HistoryBuffer`` use to name its
+    statistics methods (``getattr(HistoryBuffer, 'mean')``); it resolves nothing else."""
+    # the four built-in statistics, plus any registered with HistoryBuffer.register_statistics
+    if owner is HistoryBuffer and name in {'min', 'max', 'current', 'mean', *HistoryBuffer._statistics_methods}:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f'checkpoint asks for getattr({owner!r}, {name!r}), which svm does not allow')
+
+
+SAFE_GLOBALS: List[Any] = [
+    HistoryBuffer, (_history_buffer_method, 'builtins.getattr'), *_numpy_globals()]
+
+_trusted = False
+
+
+def set_trust_checkpoints(trusted: bool) -> None:
+    """Allow (True) or refuse (False, the default) checkpoints that need full unpickling."""
+    global _trusted
+    _trusted = bool(trusted)
+
+
+def load_checkpoint_file(filename: str, map_location: Optional[Any] = None) -> Any:
+    """``torch.load`` a local checkpoint with ``weights_only=True`` and svm's allowlist.
+
+    Raises:
+        FileNotFoundError: the file does not exist.
+        UnsafeCheckpointError: the file needs types outside the allowlist and is not trusted.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint file not found: {filename}')
+    with torch.serialization.safe_globals(SAFE_GLOBALS):
+        try:
+            return torch.load(filename, map_location=map_location, weights_only=True)
+        except pickle.UnpicklingError as err:
+            if not _trusted:
+                raise UnsafeCheckpointError(_refusal_message(filename, err)) from None
+    print_log(f'loading trusted checkpoint {filename} with full unpickling (weights_only=False)',
+              logger='current')
+    return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def _refusal_message(filename: str, err: Exception) -> str:
+    try:
+        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
+    except Exception:  # not a zip checkpoint: fall back to torch's own message
+        unsafe = []
+    unsafe = [name for name in unsafe if name not in _allowed_names()] or [_unpickler_reason(err)]
+    return (f'refusing to load {filename}: it needs full unpickling of {", ".join(unsafe)}, which can run '
+            'arbitrary code. If you trust this file, pass --trust-checkpoint to tools/train.py / '
+            'tools/test.py or set `trust_checkpoint = True` in the config.')
+
+
+def _unpickler_reason(err: Exception) -> str:
+    # torch's message wraps the real reason in several paragraphs of advice
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    for i, line in enumerate(lines):
+        if line.startswith('WeightsUnpickler error:'):
+            return (line[len('WeightsUnpickler error:'):].strip() or lines[i + 1])
+    return lines[0]
+
+
+def _allowed_names() -> set:
+    return {entry[1] if isinstance(entry, tuple) else f'{entry.__module__}.{entry.__qualname__}'
+            for entry in SAFE_GLOBALS}
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
+    """Replaces mmengine's local-file loader (used by ``load_from``, ``resume`` and ``load_checkpoint``)."""
+    return load_checkpoint_file(filename, map_location)

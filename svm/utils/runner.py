@@ -1,0 +1,45 @@
+"""What tools/train.py and tools/test.py both do to a config before building the Runner."""
+import os.path as osp
+
+import torch
+import torch.distributed as torch_dist
+from mmengine.config import Config
+
+from .checkpoint import set_trust_checkpoints
+
+
+def apply_common_args(cfg: Config, args) -> None:
+    """Apply the options the two tools share.
+
+    ``--cfg-options`` are merged first, so they can set any key below too; then the launcher, the work
+    dir (``./work_dirs/<config name>`` by default) and ``--trust-checkpoint`` / ``trust_checkpoint``.
+    """
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    set_trust_checkpoints(args.trust_checkpoint or cfg.get('trust_checkpoint', False))
+    if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
+        setup_cpu_distributed(cfg)
+
+
+def setup_cpu_distributed(cfg: Config) -> None:
+    """Let a torchrun-launched job run on CPU processes that talk over gloo.
+
+    mmengine 0.10.7 assumes CUDA in distributed runs: its ``init_dist`` calls ``torch.cuda.set_device``
+    and it wraps the model in DDP with ``device_ids=[LOCAL_RANK]``. Here the process group is created
+    with gloo before the Runner exists (the Runner then keeps it) and DDP gets ``device_ids=None``.
+    """
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    dist_cfg['backend'] = 'gloo'
+    wrapper = cfg.get('model_wrapper_cfg') or dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False))
+    wrapper['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(**dist_cfg)

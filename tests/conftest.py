@@ -1,0 +1,29 @@
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope='session')
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+def run_tool(args, cwd=REPO_ROOT, env=None, timeout=600, check=True):
+    """Run a command line as a user would, with this interpreter as `python`; returns the process."""
+    import subprocess
+    full_env = dict(os.environ)
+    full_env['PYTHON'] = sys.executable
+    full_env['PYTHONPATH'] = os.pathsep.join(
+        p for p in [str(REPO_ROOT), full_env.get('PYTHONPATH', '')] if p)
+    full_env.setdefault('OMP_NUM_THREADS', '1')
+    full_env.update(env or {})
+    args = [sys.executable if a == 'python' else str(a) for a in args]
+    proc = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'command failed ({proc.returncode}): {" ".join(args)}\n'
+                             f'--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}')
+    return proc
