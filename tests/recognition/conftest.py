@@ -1,8 +1,9 @@
-"""Shared pieces of the recognition tests: tiny recognisers and tiny real videos written with PyAV."""
+"""Shared pieces of the recognition tests: tiny recognisers and tiny real videos."""
 from pathlib import Path
-from typing import Callable, Dict, List
+import subprocess
+import sys
+from typing import Callable, Dict
 
-import numpy as np
 import pytest
 import torch
 
@@ -48,50 +49,13 @@ def build_recognizer() -> Callable[..., torch.nn.Module]:
     return build
 
 
-def write_video(path: Path, frames: np.ndarray, fps: int = 8) -> None:
-    """Encode RGB frames (T, H, W, 3) uint8 into ``path``: H.264 (or MPEG-4 part 2) for .mp4, VP8/VP9 for
-    .webm, whichever the installed PyAV has."""
-    import av
-    candidates = {'.mp4': ('libx264', 'h264', 'mpeg4'), '.webm': ('libvpx', 'libvpx-vp9', 'vp8', 'vp9')}
-    codec = next(c for c in candidates[path.suffix] if c in av.codecs_available)
-    height, width = frames.shape[1:3]
-    with av.open(str(path), mode='w') as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, 'yuv420p'
-        for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-
-
-def action_video(label: int, rng: np.random.Generator, num_frames: int = 16, height: int = 64,
-                 width: int = 96) -> np.ndarray:
-    """A bright square crossing a dark noisy background: left-to-right in red (class 0) or right-to-left
-    in blue (class 1)."""
-    frames = rng.integers(0, 40, size=(num_frames, height, width, 3), dtype=np.uint8)
-    size, top = 24, int(rng.integers(0, height - 24))
-    channel = 0 if label == 0 else 2
-    for t in range(num_frames):
-        progress = t / (num_frames - 1)
-        left = int((width - size) * (progress if label == 0 else 1 - progress))
-        frames[t, top:top + size, left:left + size, channel] = 230
-    return frames
-
-
 @pytest.fixture(scope='session')
 def toy_videos(tmp_path_factory) -> Dict[str, Path]:
-    """Two-class toy data set of real .mp4 and .webm files and mmaction2 lists for it:
-    8 training videos, 4 validation videos, half of each class, half of each container."""
+    """Two-class toy data set of real .mp4 and .webm files and mmaction2 lists for it (see toy_videos.py).
+
+    The files are written in a fresh interpreter: once decord is loaded in a process (mmaction2's
+    DecordInit imports it), its bundled FFmpeg libraries make PyAV's libvpx encoders fail to open."""
     root = tmp_path_factory.mktemp('toy_videos')
-    rng = np.random.default_rng(0)
-    lists: Dict[str, List[str]] = dict(train=[], val=[])
-    for split, count in (('train', 8), ('val', 4)):
-        for i in range(count):
-            label, ext = i % 2, ('.mp4', '.webm')[(i // 2) % 2]
-            name = f'{split}_{i:02d}{ext}'
-            write_video(root / name, action_video(label, rng))
-            lists[split].append(f'{name} {label}')
-    for split, lines in lists.items():
-        (root / f'{split}_list_videos.txt').write_text('\n'.join(lines) + '\n')
+    subprocess.run([sys.executable, str(Path(__file__).with_name('toy_videos.py')), str(root)], check=True,
+                   capture_output=True, text=True, timeout=300)
     return dict(root=root, train=root / 'train_list_videos.txt', val=root / 'val_list_videos.txt')

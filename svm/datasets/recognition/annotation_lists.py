@@ -71,7 +71,9 @@ def write_video_list(path: str, videos: Sequence[Tuple[str, int]]) -> None:
     """Write ``<path> <label>`` lines (mmaction2's VideoDataset format)."""
     bad = [video for video, _ in videos if any(c.isspace() for c in video)]
     if bad:
-        raise ValueError(f'video paths must not contain whitespace (VideoDataset splits lines on it): {bad[:3]}')
+        raise ValueError(f'{path}: video paths must not contain whitespace (VideoDataset splits its lines on '
+                         f'it), got {", ".join(map(repr, bad[:3]))}; rename such folders or files, e.g. with '
+                         'underscores for spaces')
     mkdir_or_exist(osp.dirname(osp.abspath(path)))
     with open(path, 'w', encoding='utf-8') as f:
         f.writelines(f'{video} {label}\n' for video, label in videos)
