@@ -1,1 +1,1 @@
-from . import mot, samplers, transforms  # noqa: F401  (registers modules)
+from . import mot, recognition, samplers, transforms  # noqa: F401  (registers modules)
