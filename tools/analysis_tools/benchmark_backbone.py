@@ -14,8 +14,10 @@ Training: one ``--train-frames`` clip through 'stream', forward and backward, in
 mask) against frame by frame (streaming mode, one backward for the clip), with the largest gradient
 difference between the two.
 
-Memory: the k/v memory buffers of 'stream', and the peak memory of each run (CUDA: peak allocated by
-torch for that run; CPU: the process's peak resident size so far, which only grows).
+Memory: the k/v memory buffers of 'stream', and the peak memory of each encoder (CUDA: the most torch
+allocated during one of its frames; CPU: the process's peak resident size so far, which only grows).
+The encoders take turns frame by frame, so that a load from other processes hits them alike; the
+x-space ratio compares steady medians.
 """
 import argparse
 import json
@@ -31,7 +33,7 @@ DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--arch', default='b16', help="'b16', 'l14' or a tiny one: 'tiny' (width 64, 2 blocks)")
+    parser.add_argument('--arch', default='b16', help="'b16', 'l14' or 'tiny' (width 64, 2 blocks)")
     parser.add_argument('--img-size', type=int, default=224, help='frame height and width')
     parser.add_argument('--frames', type=int, default=128, help='video length N for the latency runs')
     parser.add_argument('--memory-len', type=int, default=32, help='memory length L of stream')
@@ -41,7 +43,8 @@ def parse_args():
     parser.add_argument('--window-size', type=int, default=0, help='attention window (0: global)')
     parser.add_argument('--modes', nargs='+', default=['space', 'stream', 'clip'],
                         choices=['space', 'stream', 'clip'], help='encoders of the latency runs')
-    parser.add_argument('--train-frames', type=int, default=8, help='clip length of the training run (0: skip)')
+    parser.add_argument('--train-frames', type=int, default=8,
+                        help='clip length of the training run (0: skip)')
     parser.add_argument('--train-iters', type=int, default=3, help='timed training steps (after 1 warm-up)')
     parser.add_argument('--warmup', type=int, default=3, help='untimed frames before each latency run')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
@@ -83,39 +86,51 @@ def timed(fn: Callable, device: str) -> float:
     return time.perf_counter() - start
 
 
-def latency_run(args, attn_mode: str, video: torch.Tensor) -> Dict:
-    """Per-frame latency (ms) of producing frame t's features as frame t arrives."""
-    model = build_encoder(args, attn_mode).eval()
+def latency_runs(args, video: torch.Tensor) -> List[Dict]:
+    """Per-frame latency (ms) of producing frame t's features as frame t arrives, for each encoder.
+
+    The encoders take turns frame by frame, so that on a shared machine they see the same load.
+    """
+    models = {mode: build_encoder(args, mode).eval() for mode in args.modes}
     clip_len = args.clip_len or args.memory_len
     amp = dict(device_type=args.device.split(':')[0], dtype=DTYPES[args.dtype],
                enabled=args.dtype != 'fp32')
 
-    def step(t: int) -> None:
-        if attn_mode == 'clip':
-            model(video[:, max(0, t - clip_len + 1):t + 1])
+    def step(mode: str, t: int) -> None:
+        if mode == 'clip':
+            models[mode](video[:, max(0, t - clip_len + 1):t + 1])
         else:
-            model(video[:, t])
+            models[mode](video[:, t])
 
-    times = []
+    times = {mode: [] for mode in args.modes}
+    peaks = {mode: 0. for mode in args.modes}
     with torch.no_grad(), torch.autocast(**amp):
-        for t in range(args.warmup):
-            step(t)
-        model.reset_memory()
-        reset_peak(args.device)
+        for mode, model in models.items():
+            for t in range(args.warmup):
+                step(mode, t)
+            model.reset_memory()
         bar = ProgressBar(video.shape[1])
         for t in range(video.shape[1]):
-            times.append(timed(lambda: step(t), args.device) * 1e3)
+            for mode in args.modes:
+                reset_peak(args.device)
+                times[mode].append(timed(lambda: step(mode, t), args.device) * 1e3)
+                peaks[mode] = max(peaks[mode], peak_mib(args.device))
             bar.update()
     print()
-    full_from = (args.memory_len if attn_mode == 'stream' else clip_len if attn_mode == 'clip' else 1) - 1
-    steady = times[full_from:] or times
-    memory_bytes = sum(
-        blk.attn.memory._columns.nbytes + blk.attn.memory._rows.nbytes for blk in model.blocks
-        if blk.attn.memory is not None and blk.attn.memory._columns is not None)
-    return dict(attn_mode=attn_mode, ms_per_frame=times, steady_from_frame=full_from,
-                steady_mean_ms=sum(steady) / len(steady), steady_p95_ms=percentile(steady, 95),
-                steady_max_ms=max(steady), steady_slope_ms_per_100_frames=100 * slope(steady),
-                memory_buffers_mib=memory_bytes / 2**20, peak_mib=peak_mib(args.device))
+    results = []
+    for mode, model in models.items():
+        full_from = (args.memory_len if mode == 'stream' else clip_len if mode == 'clip' else 1) - 1
+        steady = times[mode][full_from:] or times[mode]
+        memory_bytes = sum(
+            blk.attn.memory._columns.nbytes + blk.attn.memory._rows.nbytes for blk in model.blocks
+            if blk.attn.memory is not None and blk.attn.memory._columns is not None)
+        results.append(
+            dict(attn_mode=mode, ms_per_frame=times[mode], steady_from_frame=full_from,
+                 steady_mean_ms=sum(steady) / len(steady), steady_median_ms=percentile(steady, 50),
+                 steady_p95_ms=percentile(steady, 95), steady_max_ms=max(steady),
+                 steady_slope_ms_per_100_frames=100 * slope(steady), memory_buffers_mib=memory_bytes / 2**20,
+                 peak_mib=peaks[mode]))
+    return results
 
 
 def percentile(values: List[float], q: float) -> float:
@@ -150,39 +165,50 @@ def training_run(args) -> Dict:
         outs = [model(clip[:, t])[-1] for t in range(T)]
         torch.stack(outs, 1).float().square().mean().backward()
 
-    result = dict(train_frames=T)
+    runs = dict(parallel=parallel, frame_by_frame=frame_by_frame)
+    times = {name: [] for name in runs}
+    peaks = {name: 0. for name in runs}
     grads = {}
-    for name, fn in (('parallel', parallel), ('frame_by_frame', frame_by_frame)):
-        fn()  # warm-up
-        reset_peak(args.device)
-        times = [timed(fn, args.device) for _ in range(args.train_iters)]
+    for name, fn in runs.items():  # warm-up, and the gradients to compare
+        fn()
         grads[name] = [p.grad.detach().clone() for p in model.parameters() if p.grad is not None]
-        result[f'{name}_s_per_clip'] = sorted(times)[len(times) // 2]
-        result[f'{name}_peak_mib'] = peak_mib(args.device)
+    for _ in range(args.train_iters):  # taking turns, as in the latency runs
+        for name, fn in runs.items():
+            reset_peak(args.device)
+            times[name].append(timed(fn, args.device))
+            peaks[name] = max(peaks[name], peak_mib(args.device))
+    result = dict(train_frames=T)
+    for name in runs:
+        result[f'{name}_s_per_clip'] = sorted(times[name])[len(times[name]) // 2]
+        result[f'{name}_peak_mib'] = peaks[name]
     result['speedup'] = result['frame_by_frame_s_per_clip'] / result['parallel_s_per_clip']
-    result['max_grad_diff'] = max((a - b).abs().max().item() for a, b in zip(grads['parallel'], grads['frame_by_frame']))
+    result['max_grad_diff'] = max(
+        (a - b).abs().max().item() for a, b in zip(grads['parallel'], grads['frame_by_frame']))
     result['max_grad'] = max(g.abs().max().item() for g in grads['parallel'])
     return result
 
 
 def print_tables(args, latency: List[Dict], training: Dict) -> None:
-    dev = torch.cuda.get_device_name() if args.device.startswith('cuda') else f'CPU ({torch.get_num_threads()} threads)'
+    cpu = f'CPU ({torch.get_num_threads()} threads)'
+    dev = torch.cuda.get_device_name() if args.device.startswith('cuda') else cpu
     print(f'\nSViT-{args.arch} at {args.img_size}x{args.img_size}, {dev}, {args.dtype}, memory {args.memory_len} '
           f'({args.memory_policy}), window {args.window_size or "global"}, video of {args.frames} frames')
     if latency:
         space = next((r for r in latency if r['attn_mode'] == 'space'), None)
-        print('| encoder | ms/frame first | steady from frame | steady mean | p95 | max | slope ms/100 frames '
-              '| x space | k/v memory MiB | peak MiB |')
-        print('|---|---|---|---|---|---|---|---|---|---|')
+        print('| encoder | ms/frame first | steady from frame | steady median | mean | p95 | max '
+              '| slope ms/100 frames | x space (median) | k/v memory MiB | peak MiB |')
+        print('|---|---|---|---|---|---|---|---|---|---|---|')
         for r in latency:
-            ratio = r['steady_mean_ms'] / space['steady_mean_ms'] if space else float('nan')
+            ratio = r['steady_median_ms'] / space['steady_median_ms'] if space else float('nan')
             print(f"| {r['attn_mode']} | {r['ms_per_frame'][0]:.1f} | {r['steady_from_frame']} | "
-                  f"{r['steady_mean_ms']:.1f} | {r['steady_p95_ms']:.1f} | {r['steady_max_ms']:.1f} | "
+                  f"{r['steady_median_ms']:.1f} | {r['steady_mean_ms']:.1f} | {r['steady_p95_ms']:.1f} | "
+                  f"{r['steady_max_ms']:.1f} | "
                   f"{r['steady_slope_ms_per_100_frames']:+.2f} | {ratio:.2f} | {r['memory_buffers_mib']:.1f} | "
                   f"{r['peak_mib']:.0f} |")
     if training:
         print(f"\nTraining 'stream' on a {training['train_frames']}-frame clip (forward + backward, fp32):")
-        print('| parallel s/clip | frame-by-frame s/clip | speedup | max |grad diff| (max |grad|) | peak MiB par / fbf |')
+        print('| parallel s/clip | frame-by-frame s/clip | speedup | max |grad diff| (max |grad|) '
+              '| peak MiB par / fbf |')
         print('|---|---|---|---|---|')
         print(f"| {training['parallel_s_per_clip']:.3f} | {training['frame_by_frame_s_per_clip']:.3f} | "
               f"{training['speedup']:.2f}x | {training['max_grad_diff']:.2e} ({training['max_grad']:.2e}) | "
@@ -194,10 +220,8 @@ def main() -> None:
     import svm  # noqa: F401  (checks the stack)
     torch.manual_seed(0)
     video = torch.randn(1, max(args.frames, args.warmup), 3, args.img_size, args.img_size, device=args.device)
-    latency = []
-    for mode in args.modes:
-        print(f'latency: {mode}')
-        latency.append(latency_run(args, mode, video[:, :args.frames]))
+    print(f'latency along {args.frames} frames: {", ".join(args.modes)}')
+    latency = latency_runs(args, video[:, :args.frames]) if args.modes else []
     training = None
     if args.train_frames:
         print('training: parallel vs frame by frame')
