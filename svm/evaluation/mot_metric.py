@@ -1,4 +1,5 @@
 """MOTChallenge evaluation of tracking results during training and testing."""
+import os
 import os.path as osp
 from collections import defaultdict
 from typing import Optional
@@ -43,6 +44,12 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.postprocess_tracklet_methods = [_SkipEmpty(m) for m in self.postprocess_tracklet_methods]
+        # mmdet keeps its sequence list in the result folder; keep that folder to <video>.txt files,
+        # as a submission or tools/analysis_tools/mot_eval.py wants it.
+        os.remove(self.seqmap)
+        self.seqmap = osp.join(self.tmp_dir.name, 'videoseq.txt')
+        with open(self.seqmap, 'w') as f:
+            f.write('name\n')
 
     def _save_one_video_gts_preds(self, seq: str) -> None:
         super()._save_one_video_gts_preds(seq)

@@ -1,0 +1,76 @@
+"""The MOT configs carry SPEC section 4's recipe and each one parses."""
+import glob
+import os.path as osp
+
+import pytest
+from mmengine.config import Config
+
+from tests.conftest import REPO_ROOT
+
+CFG_DIR = osp.join(REPO_ROOT, 'configs', 'mot', 'svm')
+PAPER = 'bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth'
+SPACE = 'bytetrack_svit-b16-space_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth'
+
+
+def load(name):
+    return Config.fromfile(osp.join(CFG_DIR, name + '.py'))
+
+
+@pytest.mark.parametrize('path', sorted(glob.glob(osp.join(CFG_DIR, '*.py'))), ids=osp.basename)
+def test_config_parses_in_mmdet_scope(path):
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'mmdet' and 'svm' in cfg.custom_imports.imports
+    assert cfg.model.type in ('StreamingByteTrack', 'StreamingOCSORT')
+    assert cfg.model.detector.backbone.type == 'SViT'
+
+
+def test_paper_recipe():
+    cfg = load(PAPER)
+    bb = cfg.model.detector.backbone
+    assert (bb.arch, bb.window_size, bb.with_cls_token) == ('b16', 14, False)
+    assert tuple(bb.residual_block_indices) == (2, 5, 8, 11) and tuple(bb.out_indices) == (5, 8, 11)
+    pyramid, pafpn = cfg.model.detector.neck
+    assert list(pyramid.out_channels) == [384, 768, 1536]
+    assert (pafpn.out_channels, pafpn.num_csp_blocks) == (256, 4)
+    assert cfg.model.detector.bbox_head.num_classes == 1
+    assert cfg.model.detector.test_cfg.score_thr == 0.01 and cfg.model.detector.test_cfg.nms.iou_threshold == 0.7
+    tr = cfg.model.tracker
+    assert (tr.obj_score_thrs.high, tr.obj_score_thrs.low, tr.init_track_thr) == (0.7, 0.1, 0.7)
+    assert tr.weight_iou_with_det_scores and tr.num_frames_retain == 30
+    assert (tr.match_iou_thrs.high, tr.match_iou_thrs.low, tr.match_iou_thrs.tentative) == (0.1, 0.5, 0.3)
+    # data: 2-frame clips, strides 1-4, 800x1440, MOT17 + CrowdHuman x2 + 10% MOTSynth
+    clip_sample = cfg.train_dataloader.dataset.dataset.datasets[0].pipeline[0]
+    assert (clip_sample.num_frames, tuple(clip_sample.strides)) == (2, (1, 2, 3, 4))
+    assert tuple(cfg.train_dataloader.sampler.ratios) == (1, 1, 1, 0.1)
+    assert cfg.train_dataloader.batch_size == 2
+    mosaic, affine, mixup = cfg.train_dataloader.dataset.pipeline[:3]
+    assert tuple(mosaic.img_scale) == (1440, 800) and tuple(affine.scaling_ratio_range) == (0.1, 2)
+    assert tuple(mixup.ratio_range) == (0.8, 1.6)
+    resize = cfg.model.data_preprocessor.batch_augments[0]
+    assert tuple(resize.random_size_range) == (18 * 32, 32 * 32) and resize.size_divisor == 32
+    # optimisation
+    opt = cfg.optim_wrapper
+    assert opt.type == 'AmpOptimWrapper' and opt.optimizer.type == 'AdamW'
+    assert (opt.optimizer.lr, opt.optimizer.weight_decay) == (2.5e-4, 0.05)
+    keys = opt.paramwise_cfg.custom_keys
+    assert keys['detector.backbone'].lr_mult == 0.1
+    assert keys['detector.backbone.conv_blocks'].lr_mult == keys['detector.backbone.out_norms'].lr_mult == 1.0
+    assert opt.paramwise_cfg.norm_decay_mult == 0 and opt.paramwise_cfg.bias_decay_mult == 0
+    assert cfg.train_cfg.max_epochs == 10 and bb.with_cp
+    assert cfg.param_scheduler[1].eta_min == pytest.approx(2.5e-4 * 0.05)
+    ema = [h for h in cfg.custom_hooks if h.type == 'EMAHook'][0]
+    assert ema.momentum == 1e-4
+    # evaluation: TrackEval's three families after interpolation of 5..20-frame gaps
+    ev = cfg.test_evaluator
+    assert ev.metric == ['HOTA', 'CLEAR', 'Identity']
+    assert ev.postprocess_tracklet_cfg[0].min_num_frames == 5 and ev.postprocess_tracklet_cfg[0].max_num_frames == 20
+
+
+def test_test_configs_memory_and_baseline():
+    test = load(PAPER + '_test-mot17halfval')
+    assert test.model.detector.backbone.memory_len == 32 and test.model.detector.backbone.memory_policy == 'merge'
+    assert test.model.detector.backbone.attn_mode == 'stream'
+    space = load(SPACE + '_test-mot17halfval')
+    assert space.model.detector.backbone.attn_mode == 'space'
+    sub = load(PAPER + '_test-mot17test')
+    assert sub.test_evaluator.format_only and sub.test_dataloader.dataset.data_prefix.img_path == 'test'

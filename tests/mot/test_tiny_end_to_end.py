@@ -1,0 +1,63 @@
+"""Done-when of the MOT issue: a tiny S-ViT tracker trains through tools/train.py on tiny MOT data written
+by the tests and is evaluated through tools/test.py with TrackEval's HOTA, MOTA and IDF1; its result
+files score the same with tools/analysis_tools/mot_eval.py; the memory-length sweep prints its table."""
+import os.path as osp
+import re
+
+import pytest
+
+from svm.evaluation.mot_files import evaluate_mot_files
+from tests.conftest import run_tool
+from tests.mot.conftest import TINY_CONFIG, tiny_data_options
+
+# Low tracker thresholds so that the briefly trained detector's boxes become tracks and every
+# figure below is computed from real predictions.
+LOW_THRESHOLDS = ['model.tracker.obj_score_thrs.high=0.02', 'model.tracker.obj_score_thrs.low=0.005',
+                  'model.tracker.init_track_thr=0.02', 'model.detector.test_cfg.score_thr=0.005']
+
+
+def logged_metrics(text: str) -> dict:
+    """The metric figures of mmengine's final test log line."""
+    return {k: float(v) for k, v in re.findall(r'motchallenge-metric/(\w+): (-?[\d.]+)', text)}
+
+
+@pytest.fixture(scope='module')
+def trained(tiny_mot, tmp_path_factory):
+    work = tmp_path_factory.mktemp('tiny_mot_work')
+    opts = tiny_data_options(tiny_mot['root'])
+    proc = run_tool(['python', 'tools/train.py', TINY_CONFIG, '--work-dir', work, '--cfg-options', *opts])
+    assert 'Epoch(train) [2][7/7]' in proc.stdout + proc.stderr
+    return dict(ckpt=osp.join(work, 'epoch_2.pth'), work=str(work), opts=opts)
+
+
+def test_tiny_tracker_trains_tests_and_scores(tiny_mot, trained):
+    res_dir = osp.join(trained['work'], 'results')
+    proc = run_tool(['python', 'tools/test.py', TINY_CONFIG, '--checkpoint', trained['ckpt'], '--work-dir',
+                     trained['work'], '--cfg-options', *trained['opts'], *LOW_THRESHOLDS,
+                     f'test_evaluator.outfile_prefix={res_dir}'])
+    out = proc.stdout + proc.stderr
+    for table in ('HOTA: default-tracker-pedestrian', 'CLEAR: default-tracker-pedestrian',
+                  'Identity: default-tracker-pedestrian'):
+        assert table in out  # TrackEval's own tables
+    metrics = logged_metrics(out)
+    for name in ('HOTA', 'DetA', 'AssA', 'MOTA', 'MOTP', 'IDSW', 'IDF1', 'IDP', 'IDR', 'CLR_TP', 'CLR_FN'):
+        assert name in metrics
+    assert metrics['CLR_TP'] + metrics['CLR_FN'] == 20  # 2 half-val videos x 5 frames x 2 objects
+    # The written result files (after interpolation) give the same figures when scored on their own
+    # against the half-val ground truth that mot2coco wrote.
+    rescored = evaluate_mot_files(osp.join(res_dir, 'default-tracker'), osp.join(tiny_mot['root'], 'train'),
+                                  '{gt_folder}/{seq}/gt/gt_half-val.txt', print_results=False)['COMBINED']
+    for name in ('HOTA', 'MOTA', 'IDF1', 'CLR_TP', 'CLR_FP', 'IDSW'):
+        assert rescored[name] == pytest.approx(metrics[name], abs=1e-4), name
+
+
+def test_memory_sweep_prints_a_table(trained, tmp_path):
+    proc = run_tool(['python', 'tools/analysis_tools/memory_sweep.py', TINY_CONFIG, '--checkpoint',
+                     trained['ckpt'], '--memory-lens', '1', '4', '--work-dir', tmp_path, '--cfg-options',
+                     *trained['opts']])
+    lines = proc.stdout.strip().splitlines()
+    header = lines.index(next(line for line in lines if line.startswith('memory_len')))
+    rows = [line.split() for line in lines[header + 1:header + 3]]
+    assert lines[header].split() == ['memory_len', 'HOTA', 'MOTA', 'IDF1', 'DetA', 'AssA', 'IDSW']
+    assert [r[0] for r in rows] == ['1', '4'] and all(len(r) == 7 for r in rows)
+    assert osp.isfile(osp.join(tmp_path, 'memory_sweep.json'))
