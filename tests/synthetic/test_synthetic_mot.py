@@ -1,0 +1,115 @@
+"""The synthetic MOT benchmark: deterministic by seed, in the MOT17 layout that the converter reads."""
+import configparser
+import filecmp
+import os
+import os.path as osp
+
+import numpy as np
+import pytest
+
+from svm.datasets.synthetic.mot import (GT_COLUMNS, SEQINFO_KEYS, SyntheticMOTConfig,
+                                        SyntheticMOTSequence, read_gt, write_mot_benchmark)
+
+TINY = SyntheticMOTConfig(width=128, height=96, num_frames=30, obj_height=(24.0, 48.0),
+                          camera_amplitude=(10.0, 4.0), spawn_prob=0.2)
+
+
+def _collect(seed, cfg=TINY):
+    frames, rows = [], []
+    for _, img, r in SyntheticMOTSequence(seed, cfg):
+        frames.append(img)
+        rows += r
+    return np.stack(frames), np.array(rows, dtype=np.float64)
+
+
+def test_sequence_is_deterministic_by_seed():
+    f1, r1 = _collect(7)
+    f2, r2 = _collect(7)
+    f3, r3 = _collect(8)
+    assert np.array_equal(f1, f2) and np.array_equal(r1, r2)
+    assert not np.array_equal(f1, f3)
+
+
+def test_boxes_match_the_drawn_objects_and_visibility():
+    frames, rows = _collect(3)
+    assert rows.shape[1] == len(GT_COLUMNS)
+    assert (rows[:, 6] == 1).all() and (rows[:, 7] == 1).all()
+    assert ((rows[:, 8] >= 0) & (rows[:, 8] <= 1)).all()
+    # fully visible boxes (1-based) enclose saturated object pixels that differ from the scene
+    for row in rows[rows[:, 8] == 1][:20]:
+        f, x, y, w, h = int(row[0]), int(row[2]) - 1, int(row[3]) - 1, int(row[4]), int(row[5])
+        patch = frames[f - 1, y:y + h, x:x + w].astype(int)
+        assert patch.shape[:2] == (h, w)
+        body = patch[int(0.2 * h) + 2:-2, 2:-2]  # below the head, inside the dark outline
+        saturation = body.max(-1) - body.min(-1)
+        assert np.median(saturation) > 100  # objects are saturated
+    scene = frames[:, :10].astype(int)  # the top rows are mostly scene (the muted background)
+    assert np.median(scene.max(-1) - scene.min(-1)) < 60
+
+
+def test_objects_enter_leave_and_occlude():
+    cfg = SyntheticMOTConfig(num_frames=200)
+    _, rows = _collect(0, cfg)
+    first = {i: rows[rows[:, 1] == i, 0].min() for i in np.unique(rows[:, 1])}
+    last = {i: rows[rows[:, 1] == i, 0].max() for i in np.unique(rows[:, 1])}
+    assert any(v > 1 for v in first.values()), 'no object entered after the first frame'
+    assert any(v < cfg.num_frames for v in last.values()), 'no object left before the end'
+    assert (rows[:, 8] < 0.5).sum() > 0, 'no object was ever mostly hidden'
+    # and every track is a contiguous run of frames (ids are never reused)
+    for i in first:
+        assert (rows[:, 1] == i).sum() == last[i] - first[i] + 1
+
+
+def test_camera_moves():
+    frames, _ = _collect(5)
+    # the background slides: consecutive frames differ even where no object is
+    assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 5
+
+
+def test_written_benchmark_layout_and_determinism(tmp_path):
+    pytest.importorskip('cv2')
+    out1, out2 = tmp_path / 'a', tmp_path / 'b'
+    names = write_mot_benchmark(str(out1), seed=1, num_train=2, num_val=1, cfg=TINY)
+    write_mot_benchmark(str(out2), seed=1, num_train=2, num_val=1, cfg=TINY)
+    assert names == {'train': ['SYN-01', 'SYN-02'], 'val': ['SYN-51']}
+    for split, seqs in names.items():
+        for name in seqs:
+            seq = out1 / split / name
+            ini = configparser.ConfigParser()
+            ini.optionxform = str
+            ini.read(seq / 'seqinfo.ini')
+            assert set(ini['Sequence']) == set(SEQINFO_KEYS)
+            assert ini['Sequence']['name'] == name
+            assert int(ini['Sequence']['seqLength']) == TINY.num_frames
+            imgs = sorted(os.listdir(seq / 'img1'))
+            assert imgs == [f'{i:06d}.jpg' for i in range(1, TINY.num_frames + 1)]
+            gt = read_gt(str(seq / 'gt' / 'gt.txt'))
+            assert gt.shape[1] == 9 and gt[:, 0].min() >= 1 and gt[:, 0].max() <= TINY.num_frames
+            match, mismatch, errors = filecmp.cmpfiles(
+                seq, out2 / split / name, ['seqinfo.ini', 'gt/gt.txt'] + ['img1/' + i for i in imgs],
+                shallow=False)
+            assert not mismatch and not errors
+
+
+def test_converter_reads_the_benchmark(tmp_path):
+    pytest.importorskip('cv2')
+    import importlib.util
+    root = osp.join(osp.dirname(__file__), '..', '..')
+    spec = importlib.util.spec_from_file_location(
+        'mot2coco', osp.join(root, 'tools', 'dataset_converters', 'mot2coco.py'))
+    mot2coco = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mot2coco)
+    write_mot_benchmark(str(tmp_path / 'mot'), seed=2, num_train=1, num_val=1, cfg=TINY)
+    mot2coco.main(['-i', str(tmp_path / 'mot'), '-o', str(tmp_path / 'ann'),
+                   '--subsets', 'train', 'val'])
+    import json
+    ann = json.load(open(tmp_path / 'ann' / 'val_cocoformat.json'))
+    gt = read_gt(str(tmp_path / 'mot' / 'val' / 'SYN-51' / 'gt' / 'gt.txt'))
+    assert len(ann['images']) == TINY.num_frames
+    assert len(ann['annotations']) == len(gt)
+    assert ann['num_instances'] == len(np.unique(gt[:, 1]))
+
+
+def test_bad_config_is_rejected():
+    with pytest.raises(ValueError, match='multiples of 32'):
+        SyntheticMOTConfig(width=100)
