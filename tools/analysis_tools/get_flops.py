@@ -11,11 +11,15 @@ The config's ``model`` may be a bare backbone or hold one as ``model.backbone`` 
 fvcore has no counter for torch's scaled_dot_product_attention and would skip it silently; this tool
 registers one (q.k^T plus attn.v multiply-adds, see :func:`sdpa_flop_jit`).
 
-Extending to whole models (e.g. a recogniser's temporal decoder): build the model in
-:func:`build_counted_model` and count the extra modules with :func:`count_flops` on their inputs
-(the clip features), adding them to the encoder's per-clip total in :func:`main`.
+Whole recognisers (``model.type='SViTRecognizer'``, configs/recognition/svm/) are counted per view (one
+clip of T frames: encoder as above plus the temporal decoder and classifier) and per video (times the
+clips x crops of the config's test pipeline), see :func:`recognizer_flops`::
+
+    python tools/analysis_tools/get_flops.py \
+        configs/recognition/svm/svm_stream-b16_clip-pre_16x4x1_kinetics400-rgb.py --shape 16 224 224
 """
 import argparse
+import copy
 import json
 import math
 from typing import Dict, List
@@ -83,6 +87,58 @@ def build_counted_model(cfg: Config, path: str) -> nn.Module:
     return registry.build(backbone_cfg)
 
 
+# --- Whole recognisers (SViTRecognizer): GFLOPs per view and the number of test views -----------------
+CROPS_PER_TRANSFORM = {'CenterCrop': 1, 'ThreeCrop': 3, 'TenCrop': 10}
+FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames')
+
+
+def count_test_views(test_pipeline: list, path: str) -> Dict[str, int]:
+    """Clips x crops of an mmaction2 test pipeline: the views whose scores a recogniser averages."""
+    samplers = [s for s in test_pipeline if s['type'] in FRAME_SAMPLERS]
+    crops = [CROPS_PER_TRANSFORM[s['type']] for s in test_pipeline if s['type'] in CROPS_PER_TRANSFORM]
+    if len(samplers) != 1:
+        raise ValueError(f'{path}: expected one of {FRAME_SAMPLERS} in test_pipeline, found {len(samplers)}')
+    sampler = samplers[0]
+    clips = sampler.get('num_clips', 1) * (sampler.get('num_sample_positions', 1)
+                                            if sampler['type'] == 'DenseSampleFrames' else 1)
+    return dict(clips=clips, crops=crops[0] if crops else 1)
+
+
+@torch.no_grad()
+def recognizer_flops(cfg: Config, path: str, num_frames: int, height: int, width: int) -> Dict:
+    """fvcore FLOPs of one view (a clip of T frames) through an SViTRecognizer: its encoder, counted as
+    :func:`encoder_frame_flops` does, plus its head (temporal decoder and classifier) on the clip's frame
+    tokens; and the number of test views from the config's test pipeline."""
+    import svm  # noqa: F401  (registers the recogniser)
+    from mmengine.registry import init_default_scope
+
+    from svm.registry import MMACTION_MODELS
+    init_default_scope('mmaction')  # the data preprocessor and losses are mmaction2's
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.backbone.pop('pretrained', None)
+    model = MMACTION_MODELS.build(model_cfg).eval()
+    encoder = sum(encoder_frame_flops(model.backbone, num_frames, height, width, progress=True))
+    tokens = model.encode_clips(torch.randn(1, num_frames, 3, height, width))  # (1, T, 1 + h*w, C)
+    head = count_flops(model.cls_head, (tokens, ))
+    views = count_test_views(cfg.test_dataloader.dataset.pipeline, path)
+    num_views = views['clips'] * views['crops']
+    return dict(config=path, attn_mode=model.backbone.attn_mode, clip_shape=[1, num_frames, 3, height, width],
+                gflops_encoder_per_view=encoder / 1e9, gflops_head_per_view=head / 1e9,
+                gflops_per_view=(encoder + head) / 1e9, views=views,
+                gflops_per_video=(encoder + head) * num_views / 1e9)
+
+
+def print_recognizer_flops(result: Dict) -> None:
+    views = result['views']
+    print(f'\n{result["config"]}: SViTRecognizer, encoder attn_mode={result["attn_mode"]}, view (B, T, C, H, W) = '
+          f'{tuple(result["clip_shape"])}, fvcore GFLOPs (1 multiply-add = 1 flop)')
+    print('| encoder / view | decoder + classifier / view | total / view | views (clips x crops) | total / video |')
+    print('|---|---|---|---|---|')
+    print(f'| {result["gflops_encoder_per_view"]:.1f} | {result["gflops_head_per_view"]:.3f} | '
+          f'{result["gflops_per_view"]:.1f} | {views["clips"]} x {views["crops"]} | '
+          f'{result["gflops_per_video"]:.0f} |')
+
+
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file')
@@ -100,8 +156,15 @@ def main() -> Dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    model = build_counted_model(cfg, args.config)
     T, H, W = args.shape
+    if cfg.model.get('type') == 'SViTRecognizer':
+        result = recognizer_flops(cfg, args.config, T, H, W)
+        print_recognizer_flops(result)
+        if args.json:
+            with open(args.json, 'w') as f:
+                json.dump(result, f, indent=2)
+        return result
+    model = build_counted_model(cfg, args.config)
     per_frame = encoder_frame_flops(model, T, H, W, args.batch, progress=model.attn_mode == 'stream')
     result = dict(config=args.config, attn_mode=model.attn_mode, clip_shape=[args.batch, T, 3, H, W],
                   gflops_per_frame=[f / 1e9 for f in per_frame], gflops_per_clip=sum(per_frame) / 1e9)
