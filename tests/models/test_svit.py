@@ -281,3 +281,38 @@ def test_simple_pyramid():
     assert [o.shape for o in outs] == [(2, 8, 12, 20), (2, 16, 6, 10), (2, 24, 3, 5)]
     with pytest.raises(ValueError, match='3 feature maps'):
         neck(maps[:2])
+
+
+@pytest.mark.parametrize('arch,width,layers,patch', [('b16', 768, 12, 16), ('l14', 1024, 24, 14)])
+def test_named_archs_have_clip_visual_shapes(arch, width, layers, patch):
+    with torch.device('meta'):
+        model = SViT(arch=arch, attn_mode='space')
+    shapes = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    grid = 224 // patch
+    assert shapes['conv1.weight'] == (width, 3, patch, patch)
+    assert shapes['positional_embedding'] == (1 + grid * grid, width)
+    assert shapes[f'transformer.resblocks.{layers - 1}.attn.in_proj_weight'] == (3 * width, width)
+    assert shapes[f'transformer.resblocks.{layers - 1}.mlp.c_fc.weight'] == (4 * width, width)
+    assert f'transformer.resblocks.{layers}.ln_1.weight' not in shapes
+
+
+@pytest.mark.parametrize('name', ['svit_b16_space', 'svit_b16_stream', 'svit_b16_clip', 'svit_l14_stream',
+                                  'svit_b16_mot'])
+def test_named_configs_build_in_both_scopes(name, repo_root):
+    from mmengine.config import Config
+
+    from svm.registry import MMACTION_MODELS, MMDET_MODELS
+    cfg = Config.fromfile(repo_root / f'configs/_base_/models/{name}.py')
+    backbone = dict(cfg.model.backbone, arch=TINY, img_size=16, pretrained=None)
+    if backbone['out_indices'] != (-1, ):
+        backbone['out_indices'] = (0, 1, 2)
+        backbone['residual_block_indices'] = (1, 2)
+    for registry in (MMDET_MODELS, MMACTION_MODELS):
+        model = registry.build(backbone).eval()
+        assert isinstance(model, SViT) and model.attn_mode == cfg.model.backbone.attn_mode
+        with torch.no_grad():
+            outs = model(torch.randn(1, 2, 3, 16, 16))
+        assert len(outs) == len(backbone['out_indices'])
+    if 'neck' in cfg.model:
+        neck = MMDET_MODELS.build(dict(cfg.model.neck, in_channels=32, out_channels=[8, 16, 32]))
+        assert [o.shape[1:] for o in neck(outs)] == [(8, 8, 8), (16, 4, 4), (32, 2, 2)]

@@ -50,6 +50,8 @@ def parse_args():
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--dtype', default='fp32', choices=list(DTYPES),
                         help='autocast dtype of the latency runs (bf16 on CPU, fp16/bf16 on GPU)')
+    parser.add_argument('--threads', type=int, default=None,
+                        help='CPU threads of torch (fewer threads time more steadily on a busy machine)')
     parser.add_argument('--json', help='also write the results to this JSON file')
     return parser.parse_args()
 
@@ -218,6 +220,8 @@ def print_tables(args, latency: List[Dict], training: Dict) -> None:
 def main() -> None:
     args = parse_args()
     import svm  # noqa: F401  (checks the stack)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     video = torch.randn(1, max(args.frames, args.warmup), 3, args.img_size, args.img_size, device=args.device)
     print(f'latency along {args.frames} frames: {", ".join(args.modes)}')

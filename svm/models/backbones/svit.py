@@ -136,7 +136,7 @@ class SViT(BaseModule):
             self.class_embedding = nn.Parameter(scale * torch.randn(C))
         self.positional_embedding = nn.Parameter(scale * torch.randn(int(with_cls_token) + grid * grid, C))
         self.ln_pre = nn.LayerNorm(C)
-        dpr = torch.linspace(0, drop_path_rate, num_layers).tolist()
+        dpr = [drop_path_rate * i / max(num_layers - 1, 1) for i in range(num_layers)]
         self.transformer = nn.ModuleDict(dict(
             resblocks=nn.ModuleList(
                 ResidualAttentionBlock(
