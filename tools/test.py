@@ -7,6 +7,7 @@ from mmengine.evaluator import DumpResults
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
+from svm.utils.checkpoint import check_checkpoint_fits
 from svm.utils.runner import apply_common_args
 
 
@@ -51,6 +52,8 @@ def main():
         enable_show_dir(cfg, args.show_dir)
 
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if args.checkpoint is not None:
+        check_checkpoint_fits(runner.model, args.checkpoint)
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out}')

@@ -1,4 +1,4 @@
-"""Safe checkpoint loading for torch >= 2.6.
+"""Checkpoint I/O: safe loading on torch >= 2.6 and atomic writing.
 
 torch now unpickles with ``weights_only=True`` by default, which refuses the few non-tensor types that
 mmengine puts into its checkpoints (the message hub's ``HistoryBuffer``, numpy arrays and scalars), so
@@ -7,13 +7,20 @@ the file), svm replaces mmengine's loader for local files with one that keeps ``
 allows exactly those types. A file that needs anything else is refused with the offending type named,
 unless the user opts in for a trusted file with ``--trust-checkpoint`` (tools/train.py, tools/test.py)
 or ``trust_checkpoint = True`` in the config.
+
+mmengine writes checkpoints by truncating the target and streaming bytes into it, so a run killed while
+saving leaves a corrupt file. svm's local file backend writes to a temporary file beside the target and
+renames it into place, so every file mmengine saves is either the old one or the complete new one.
 """
+import os
 import os.path as osp
 import pickle
+import tempfile
 from typing import Any, List, Optional
 
 import numpy as np
 import torch
+from mmengine.fileio import LocalBackend, io, register_backend
 from mmengine.logging import HistoryBuffer, print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -99,7 +106,62 @@ def _allowed_names() -> set:
             for entry in SAFE_GLOBALS}
 
 
+def check_checkpoint_fits(model: torch.nn.Module, filename: str, max_listed: int = 10) -> None:
+    """Raise a ``KeyError`` naming the mismatched keys if ``filename``'s weights do not fit ``model``.
+
+    mmengine loads ``load_from`` non-strictly and only logs mismatches, which for evaluation means
+    silently testing a partly random model.
+    """
+    checkpoint = load_checkpoint_file(filename, map_location='cpu')
+    state = checkpoint.get('state_dict', checkpoint) if isinstance(checkpoint, dict) else None
+    if not isinstance(state, dict):
+        raise TypeError(f'{filename} holds a {type(checkpoint).__name__}, not a state dict')
+    state = {key[len('module.'):] if key.startswith('module.') else key: value for key, value in state.items()}
+    expected = getattr(model, 'module', model).state_dict()
+    problems = []
+    for label, keys in (('missing from the checkpoint', [k for k in expected if k not in state]),
+                        ('not in the model', [k for k in state if k not in expected]),
+                        ('of the wrong shape', [
+                            f'{k} {tuple(state[k].shape)} vs model {tuple(v.shape)}' for k, v in expected.items()
+                            if k in state and hasattr(state[k], 'shape') and state[k].shape != v.shape])):
+        if keys:
+            listed = ', '.join(keys[:max_listed]) + (f' (+{len(keys) - max_listed} more)'
+                                                      if len(keys) > max_listed else '')
+            problems.append(f'{len(keys)} keys {label}: {listed}')
+    if problems:
+        raise KeyError(f'checkpoint {filename} does not fit the model: ' + '; '.join(problems))
+
+
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
     """Replaces mmengine's local-file loader (used by ``load_from``, ``resume`` and ``load_checkpoint``)."""
     return load_checkpoint_file(filename, map_location)
+
+
+class AtomicLocalBackend(LocalBackend):
+    """mmengine's local backend, with writes that are atomic (temporary file, fsync, rename)."""
+
+    def put(self, obj: bytes, filepath) -> None:
+        filepath = str(filepath)
+        directory = osp.dirname(osp.abspath(filepath))
+        os.makedirs(directory, exist_ok=True)
+        fd, tmp_path = tempfile.mkstemp(dir=directory, prefix=f'.{osp.basename(filepath)}.', suffix='.tmp')
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                f.write(obj)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp_path, filepath)
+        except BaseException:
+            if osp.exists(tmp_path):
+                os.remove(tmp_path)
+            raise
+
+    def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:
+        self.put(obj.encode(encoding), filepath)
+
+
+register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+# drop local backends that mmengine already instantiated and cached before this module was imported
+for _key in [k for k, v in io.backend_instances.items() if type(v) is LocalBackend]:
+    del io.backend_instances[_key]

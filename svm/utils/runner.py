@@ -1,9 +1,12 @@
 """What tools/train.py and tools/test.py both do to a config before building the Runner."""
+import difflib
+import inspect
 import os.path as osp
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
+from mmengine.runner import Runner
 
 from .checkpoint import set_trust_checkpoints
 
@@ -15,6 +18,7 @@ def apply_common_args(cfg: Config, args) -> None:
     dir (``./work_dirs/<config name>`` by default) and ``--trust-checkpoint`` / ``trust_checkpoint``.
     """
     if args.cfg_options is not None:
+        check_override_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
@@ -24,6 +28,26 @@ def apply_common_args(cfg: Config, args) -> None:
     set_trust_checkpoints(args.trust_checkpoint or cfg.get('trust_checkpoint', False))
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
+
+
+# Keys the Runner (and these tools) read even where a config leaves them out.
+RUNNER_KEYS = set(inspect.signature(Runner.__init__).parameters) - {'self'} | {
+    'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn', 'compile', 'runner_type', 'trust_checkpoint'}
+
+
+def check_override_keys(cfg: Config, options: dict) -> None:
+    """Refuse ``--cfg-options`` whose top-level key the config does not have (most likely a typo).
+
+    mmengine would add such a key silently and the Runner would ignore it. Deeper keys may be new:
+    they are the arguments of the module a dict builds, which complains about unknown ones itself.
+    """
+    known = set(cfg.keys()) | RUNNER_KEYS
+    for key in options:
+        top = key.split('.')[0]
+        if top not in known:
+            close = difflib.get_close_matches(top, sorted(known), n=3)
+            hint = f'; did you mean {" or ".join(close)}?' if close else ''
+            raise KeyError(f'--cfg-options {key}: config {cfg.filename} has no key {top!r}{hint}')
 
 
 def setup_cpu_distributed(cfg: Config) -> None:

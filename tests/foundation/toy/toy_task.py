@@ -3,7 +3,9 @@
 It is registered in mmengine's root registries and imported by the toy configs through
 ``custom_imports`` (the tests put this folder on PYTHONPATH).
 """
+import os
 import os.path as osp
+import signal
 
 import torch
 from mmengine.dist import get_rank
@@ -72,3 +74,15 @@ class SaveRankWeightsHook(Hook):
     def _save(runner, stage):
         model = runner.model.module if hasattr(runner.model, 'module') else runner.model
         torch.save(model.state_dict(), osp.join(runner.work_dir, f'rank{get_rank()}_{stage}.pth'))
+
+
+@HOOKS.register_module()
+class KillAtIterHook(Hook):
+    """SIGKILLs the process after training iteration ``iteration`` (1-based): a crash, not an exit."""
+
+    def __init__(self, iteration: int):
+        self.iteration = iteration
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+        if runner.iter + 1 == self.iteration:
+            os.kill(os.getpid(), signal.SIGKILL)
