@@ -99,64 +99,83 @@ class SpaceTimeAttention(nn.Module):
             (B * T, P + H * W, C).
         """
         H, W = hw
-        N, S, C = x.shape
-        num_prefix = S - H * W
-        heads, head_dim = self.num_heads, C // self.num_heads
+        num_prefix = x.shape[1] - H * W
         if self.window_size is None:
-            wh, ww, pad_h, pad_w = H, W, 0, 0
-            qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
-            q, k, v = qkv.view(N, S, 3, heads, head_dim).permute(2, 0, 3, 1, 4)
-            y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(N, S, C)
-            patches = x[:, num_prefix:].view(N, H, W, C)
-            patch_k, patch_v = (t[:, :, num_prefix:] for t in (k, v))  # (N, heads, H * W, hd)
-            patch_k, patch_v = (t.transpose(1, 2).reshape(N, 1, H, 1, W, heads, head_dim)
-                                for t in (patch_k, patch_v))
+            y, patches, k, v = self._global_attention(x, hw)
         else:
-            # Windows as in ViTDet: pad the normalised map with zeros, padded tokens take part.
-            wh = ww = self.window_size
-            pad_h, pad_w = -H % wh, -W % ww
-            patches = F.pad(x.view(N, H, W, C), (0, 0, 0, pad_w, 0, pad_h))
-            nh, nw = (H + pad_h) // wh, (W + pad_w) // ww
-            qkv = F.linear(patches, self.in_proj_weight, self.in_proj_bias)
-            qkv = qkv.view(N, nh, wh, nw, ww, 3, heads, head_dim)
-            q, k, v = qkv.permute(5, 0, 1, 3, 6, 2, 4, 7).reshape(3, N * nh * nw, heads, wh * ww, head_dim)
-            y = F.scaled_dot_product_attention(q, k, v)
-            y = y.view(N, nh, nw, heads, wh, ww, head_dim).permute(0, 1, 4, 2, 5, 3, 6)
-            y = y.reshape(N, H + pad_h, W + pad_w, C)[:, :H, :W].reshape(N, H * W, C)
-            patch_k, patch_v = qkv[:, :, :, :, :, 1], qkv[:, :, :, :, :, 2]  # (N, nh, wh, nw, ww, heads, hd)
+            y, patches, k, v = self._window_attention(x, hw)
         y = self.out_proj(y)
-        if self.attn_mode == 'space':
-            return y
+        if self.attn_mode != 'space':
+            o_t = self._t2d(patches, k, v, hw, num_frames, streaming)
+            y[:, num_prefix:] += self.t2d_alpha * self.t2d_out_proj(o_t)  # the class token has no T2D
+        return y
 
-        # T2D on the (padded) patch map, in map layout (B, T, nh, wh, nw, ww, heads, hd).
+    def _global_attention(self, x: Tensor, hw: Tuple[int, int]) -> Tuple[Tensor, ...]:
+        """Self-attention over all tokens of each frame.
+
+        Returns:
+            y: (N, S, C) before the output projection; patches: (N, 1, H, 1, W, C) the normalised patch
+            tokens as a one-window map; k, v: (N, 1, H, 1, W, heads, hd) their keys and values.
+        """
+        (H, W), (N, S, C) = hw, x.shape
+        heads, head_dim, num_prefix = self.num_heads, C // self.num_heads, S - H * W
+        qkv = F.linear(x, self.in_proj_weight, self.in_proj_bias)
+        q, k, v = qkv.view(N, S, 3, heads, head_dim).permute(2, 0, 3, 1, 4)  # (N, heads, S, hd) each
+        y = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(N, S, C)
+        patch_k, patch_v = (t[:, :, num_prefix:].transpose(1, 2).reshape(N, 1, H, 1, W, heads, head_dim)
+                            for t in (k, v))
+        return y, x[:, num_prefix:].reshape(N, 1, H, 1, W, C), patch_k, patch_v
+
+    def _window_attention(self, x: Tensor, hw: Tuple[int, int]) -> Tuple[Tensor, ...]:
+        """Self-attention inside windows; as in ViTDet, the normalised map is padded with zeros to whole
+        windows and the padded tokens take part.
+
+        Returns:
+            y: (N, H * W, C) before the output projection; patches: (N, nh, wh, nw, ww, C) the padded map
+            in windows; k, v: (N, nh, wh, nw, ww, heads, hd).
+        """
+        (H, W), (N, _, C) = hw, x.shape
+        heads, head_dim, ws = self.num_heads, C // self.num_heads, self.window_size
+        pad_h, pad_w = -H % ws, -W % ws
+        nh, nw = (H + pad_h) // ws, (W + pad_w) // ws
+        patches = F.pad(x.view(N, H, W, C), (0, 0, 0, pad_w, 0, pad_h)).view(N, nh, ws, nw, ws, C)
+        qkv = F.linear(patches, self.in_proj_weight, self.in_proj_bias)
+        qkv = qkv.view(N, nh, ws, nw, ws, 3, heads, head_dim)
+        q, k, v = qkv.permute(5, 0, 1, 3, 6, 2, 4, 7).reshape(3, N * nh * nw, heads, ws * ws, head_dim)
+        y = F.scaled_dot_product_attention(q, k, v)
+        y = y.view(N, nh, nw, heads, ws, ws, head_dim).permute(0, 1, 4, 2, 5, 3, 6)
+        y = y.reshape(N, H + pad_h, W + pad_w, C)[:, :H, :W].reshape(N, H * W, C)
+        return y, patches, qkv[..., 1, :, :], qkv[..., 2, :, :]
+
+    def _t2d(self, patches: Tensor, k: Tensor, v: Tensor, hw: Tuple[int, int], num_frames: int,
+             streaming: bool) -> Tensor:
+        """T2D of the map's queries; returns o_th + o_tw, (N, H * W, C), before the output projection.
+
+        Args:
+            patches: (N, nh, wh, nw, ww, C), the normalised (padded) patch map in windows.
+            k, v: (N, nh, wh, nw, ww, heads, hd), the block's keys and values of the same tokens.
+        """
+        (H, W), (N, nh, wh, nw, ww, heads, head_dim) = hw, k.shape
         B, T = N // num_frames, num_frames
-        Hp, Wp = H + pad_h, W + pad_w
-        map_shape = (B, T, Hp // wh, wh, Wp // ww, ww, heads, head_dim)
-        q_t = self.t2d_q_proj(patches).view(map_shape)
-        if self.attn_mode == 'clip':
-            k_t, v_t = self.t2d_kv_proj(patches).view(*map_shape[:6], 2, heads, head_dim).unbind(6)
-            o_col = F.scaled_dot_product_attention(
-                to_column_layout(q_t), to_column_layout(k_t), to_column_layout(v_t))
-            o_row = F.scaled_dot_product_attention(
-                to_row_layout(q_t), to_row_layout(k_t), to_row_layout(v_t))
-        elif streaming:
+        map_shape = (B, T, nh, wh, nw, ww, heads, head_dim)
+        q = self.t2d_q_proj(patches).view(map_shape)
+        col_mask = row_mask = None
+        if self.attn_mode == 'clip':  # own keys/values, with gradient, all frames
+            k, v = self.t2d_kv_proj(patches).view(*map_shape[:6], 2, heads, head_dim).unbind(6)
+        elif not streaming:  # parallel 'stream': stop-gradient keys/values, frame t sees the L up to t
+            k, v = k.detach().view(map_shape), v.detach().view(map_shape)
+            if T > 1:
+                col_mask = causal_frame_mask(T, wh, self.memory_len, k.device)
+                row_mask = causal_frame_mask(T, ww, self.memory_len, k.device)
+        if self.attn_mode == 'stream' and streaming:
             if T != 1:
                 raise ValueError(f'streaming takes one frame per video, got {T}')
-            self.memory.append(patch_k.view(map_shape[:1] + map_shape[2:]),
-                               patch_v.view(map_shape[:1] + map_shape[2:]))
+            self.memory.append(k, v)
             k_col, v_col, k_row, v_row = self.memory.read()
-            o_col = F.scaled_dot_product_attention(to_column_layout(q_t), k_col, v_col)
-            o_row = F.scaled_dot_product_attention(to_row_layout(q_t), k_row, v_row)
-        else:  # the parallel form of 'stream': causal over the clip, stop-gradient keys/values
-            k_t, v_t = patch_k.detach().view(map_shape), patch_v.detach().view(map_shape)
-            col_mask = causal_frame_mask(T, wh, self.memory_len, x.device) if T > 1 else None
-            row_mask = causal_frame_mask(T, ww, self.memory_len, x.device) if T > 1 else None
-            o_col = F.scaled_dot_product_attention(
-                to_column_layout(q_t), to_column_layout(k_t), to_column_layout(v_t), attn_mask=col_mask)
-            o_row = F.scaled_dot_product_attention(
-                to_row_layout(q_t), to_row_layout(k_t), to_row_layout(v_t), attn_mask=row_mask)
+        else:
+            k_col, v_col, k_row, v_row = (to_column_layout(k), to_column_layout(v), to_row_layout(k),
+                                          to_row_layout(v))
+        o_col = F.scaled_dot_product_attention(to_column_layout(q), k_col, v_col, attn_mask=col_mask)
+        o_row = F.scaled_dot_product_attention(to_row_layout(q), k_row, v_row, attn_mask=row_mask)
         o_t = from_column_layout(o_col, map_shape) + from_row_layout(o_row, map_shape)
-        o_t = o_t.reshape(N, Hp, Wp, C)[:, :H, :W].reshape(N, H * W, C)
-        y_t = self.t2d_alpha * self.t2d_out_proj(o_t)
-        y[:, num_prefix:] += y_t  # the class token has no T2D
-        return y
+        return o_t.reshape(N, nh * wh, nw * ww, heads * head_dim)[:, :H, :W].reshape(N, H * W, -1)
