@@ -17,8 +17,10 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
-# Test-pipeline steps that read or sample whole videos, or pack a clip: an online stream does not need them.
-_VIDEO_LEVEL_TRANSFORMS = ('Init', 'Decode', 'SampleFrames', 'UniformSample', 'FormatShape', 'PackActionInputs')
+# Test-pipeline steps that open, decode or sample whole videos (DecordInit, PyAVDecode, ...), or pack a clip:
+# an online stream does not need them.
+_VIDEO_IO_PARTS = ('Init', 'Decode')
+_VIDEO_LEVEL_TRANSFORMS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames', 'FormatShape', 'PackActionInputs')
 # Multi-crop test views, replaced by the one centre crop a stream can have.
 _MULTI_CROP_TRANSFORMS = ('ThreeCrop', 'TenCrop')
 
@@ -29,7 +31,7 @@ def frame_pipeline_from_test_pipeline(test_pipeline: Sequence[dict]) -> List[dic
     frame_pipeline = []
     for transform in test_pipeline:
         kind = transform['type']
-        if any(kind.endswith(suffix) for suffix in _VIDEO_LEVEL_TRANSFORMS):
+        if kind in _VIDEO_LEVEL_TRANSFORMS or any(part in kind for part in _VIDEO_IO_PARTS):
             continue
         if kind in _MULTI_CROP_TRANSFORMS:
             transform = dict(type='CenterCrop', crop_size=transform['crop_size'])
@@ -39,7 +41,9 @@ def frame_pipeline_from_test_pipeline(test_pipeline: Sequence[dict]) -> List[dic
 
 class OnlineRecognizer:
     """Streaming front end of an :class:`SViTRecognizer` whose backbone streams (``attn_mode`` 'stream'
-    or 'space'; the bidirectional 'clip' encoder cannot).
+    or 'space'; the bidirectional 'clip' encoder cannot). The encoder's memory is the stream's state:
+    running the same model on other inputs between two steps (e.g. offline, which resets the memory)
+    breaks the stream.
 
     Args:
         model: the recogniser, in eval mode.

@@ -68,6 +68,16 @@ def test_window_slides_at_constant_size(build_recognizer):
     assert online.num_frames_seen == 0 and not online._frame_tokens
 
 
+def test_state_stays_bounded(build_recognizer):
+    """What a stream keeps is bounded: the decoder's window and every block's k/v memory."""
+    model = build_recognizer('stream', num_frames=T)  # memory_len = T
+    online = OnlineRecognizer(model, FRAME_PIPELINE)
+    for seen, frame in enumerate(random_frames(3 * T + 1, seed=2), 1):
+        online.step(frame)
+        assert len(online._frame_tokens) == min(seen, T)
+        assert [len(blk.attn.memory) for blk in model.backbone.blocks] == [min(seen, T)] * 3
+
+
 def test_refusals(build_recognizer):
     with pytest.raises(ValueError, match='cannot stream'):
         OnlineRecognizer(build_recognizer('clip'), FRAME_PIPELINE)
@@ -83,8 +93,10 @@ def test_frame_pipeline_from_test_pipeline():
                      dict(type='DecordDecode'), dict(type='Resize', scale=(-1, 224)),
                      dict(type='ThreeCrop', crop_size=224), dict(type='FormatShape', input_format='NCTHW'),
                      dict(type='PackActionInputs')]
-    assert frame_pipeline_from_test_pipeline(test_pipeline) == [
-        dict(type='Resize', scale=(-1, 224)), dict(type='CenterCrop', crop_size=224)]
+    expected = [dict(type='Resize', scale=(-1, 224)), dict(type='CenterCrop', crop_size=224)]
+    assert frame_pipeline_from_test_pipeline(test_pipeline) == expected
+    test_pipeline[0]['type'], test_pipeline[2]['type'] = 'PyAVInitWithFrameCount', 'PyAVDecode'
+    assert frame_pipeline_from_test_pipeline(test_pipeline) == expected
 
 
 def test_from_config_with_class_names():

@@ -148,12 +148,14 @@ class TemporalDecoderHead(BaseHead):
             raise ValueError(f'TemporalDecoderHead expects frame tokens of shape (N, T, 1 + h*w, C), '
                              f'got {tuple(x.shape)}')
         num_frames = x.shape[1]
-        per_kind = {
-            'cls': lambda: x[:, :, :1],
-            'patch_mean': lambda: x[:, :, 1:].mean(dim=2, keepdim=True),
-            'patches': lambda: x[:, :, 1:],
-        }
-        parts = [per_kind[kind]() for kind in self.frame_tokens]
+        parts = []
+        for kind in self.frame_tokens:
+            if kind == 'cls':
+                parts.append(x[:, :, :1])
+            elif kind == 'patch_mean':
+                parts.append(x[:, :, 1:].mean(dim=2, keepdim=True))
+            else:  # 'patches'
+                parts.append(x[:, :, 1:])
         if hasattr(self, 'token_type_embed'):
             parts = [part + self.token_type_embed[i] for i, part in enumerate(parts)]
         tokens = torch.cat(parts, dim=2)  # (N, T, k, C)

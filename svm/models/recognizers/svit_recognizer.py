@@ -17,7 +17,8 @@ class SViTRecognizer(Recognizer3D):
     from the test pipeline's sampling and cropping); every view is one clip for the backbone, which
     runs in parallel mode on (B*V, T, C, H, W) and starts each clip from an empty memory. Its token
     output (B*V*T, 1 + h*w, C), frame-major, is regrouped into (B*V, T, 1 + h*w, C) for the head, whose
-    ``predict`` averages the V views' scores (``average_clips``).
+    ``predict`` averages the V views' scores (``average_clips``). There is no neck: the head reads the
+    encoder's tokens directly.
 
     Args:
         backbone: the frame encoder; must return tokens (``out_type='tokens'`` for SViT).
