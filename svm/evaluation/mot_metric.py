@@ -11,15 +11,19 @@ from svm.registry import MMDET_METRICS
 from .mot_files import evaluate_mot_files
 
 
-class _SkipEmpty:
-    """Tracklet post-processing that passes a video without any predicted track through: mmdet's
-    InterpolateTracklets indexes a 2-D array and fails on the empty one."""
+class _EmptySafe:
+    """mmdet's InterpolateTracklets with its empty cases handled: it indexes a 2-D array (fails on a
+    video without any predicted track) and drops tracks of at most 2 frames, then fails on the empty
+    concatenation when no longer track is left. Both give no tracks, as they would if it did not fail."""
 
     def __init__(self, method):
         self.method = method
 
     def forward(self, pred_tracks: np.ndarray) -> np.ndarray:
         if pred_tracks.size == 0:
+            return np.zeros((0, 7))
+        _, lengths = np.unique(pred_tracks[:, 1], return_counts=True)
+        if (lengths <= 2).all():
             return np.zeros((0, 7))
         return self.method.forward(pred_tracks)
 
@@ -33,9 +37,9 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     Compared with mmdet's metric it reports every figure of ``REPORTED_FIELDS`` (HOTA with DetA,
     AssA, DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity
     with IDF1, IDP, IDR, IDTP/FN/FP), counts and rates as TrackEval computes them (rates are
-    fractions), and it survives what mmdet's does not: a video without any predicted track (the
-    interpolation step crashed), a video without ground truth, and a second evaluation by the same
-    metric object (validation every epoch).
+    fractions), and it survives what mmdet's does not: a video without any predicted track or with
+    only tracks of 1-2 frames (the interpolation step crashed), a video without ground truth, and a
+    second evaluation by the same metric object (validation every epoch).
 
     For a test-server submission set ``format_only=True`` and ``outfile_prefix``: the result files
     are ``<outfile_prefix>/default-tracker/<video>.txt``.
@@ -43,7 +47,7 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.postprocess_tracklet_methods = [_SkipEmpty(m) for m in self.postprocess_tracklet_methods]
+        self.postprocess_tracklet_methods = [_EmptySafe(m) for m in self.postprocess_tracklet_methods]
         # mmdet keeps its sequence list in the result folder; keep that folder to <video>.txt files,
         # as a submission or tools/analysis_tools/mot_eval.py wants it.
         os.remove(self.seqmap)

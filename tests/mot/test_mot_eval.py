@@ -3,6 +3,7 @@ import math
 import os
 import os.path as osp
 
+import numpy as np
 import pytest
 
 from svm.evaluation.mot_files import evaluate_mot_files
@@ -63,3 +64,19 @@ def test_missing_ground_truth_is_named(tmp_path):
     os.remove(osp.join(gt_root, 'SEQ', 'gt', 'gt.txt'))
     with pytest.raises(FileNotFoundError, match='SEQ/gt/gt.txt'):
         evaluate_mot_files(res_dir, gt_root, print_results=False)
+
+
+def test_interpolation_in_the_metric_fills_gaps_and_survives_empty_videos():
+    from mmdet.models.task_modules.tracking import InterpolateTracklets
+
+    from svm.evaluation.mot_metric import _EmptySafe
+    interp = _EmptySafe(InterpolateTracklets(min_num_frames=5, max_num_frames=20))
+    assert interp.forward(np.zeros((0, ))).shape == (0, 7)  # a video without tracks
+    short = np.array([[1, 0, 0, 0, 10, 10, 0.9], [2, 0, 1, 0, 11, 10, 0.9]])
+    assert interp.forward(short).shape == (0, 7)  # only a 2-frame track: mmdet drops it
+    # a 6-frame track missing frames 4 and 5 gets them back, linearly
+    frames = [1, 2, 3, 6, 7, 8]
+    track = np.array([[f, 3, 2 * f, 0, 2 * f + 10, 10, 0.9] for f in frames], dtype=float)
+    out = interp.forward(track)
+    assert out[:, 0].tolist() == list(range(1, 9))
+    np.testing.assert_allclose(out[3, 2:6], [8, 0, 18, 10])
