@@ -316,3 +316,13 @@ def test_named_configs_build_in_both_scopes(name, repo_root):
     if 'neck' in cfg.model:
         neck = MMDET_MODELS.build(dict(cfg.model.neck, in_channels=32, out_channels=[8, 16, 32]))
         assert [o.shape[1:] for o in neck(outs)] == [(8, 8, 8), (16, 4, 4), (32, 2, 2)]
+
+
+def test_memory_follows_inference_mode_between_videos():
+    model = tiny_svit()
+    clip = torch.randn(1, 2, 3, 16, 16)
+    with torch.inference_mode():
+        stream(model, clip)
+    model.reset_memory()
+    model(clip[:, 0])[-1].sum().backward()  # a video with autograd after one in inference mode
+    assert model.blocks[0].attn.t2d_q_proj.weight.grad is not None

@@ -94,8 +94,9 @@ class KVMemory:
         """
         if self.num_appended == 0:
             if (self._frame_shape != tuple(k.shape) or self._columns.dtype != k.dtype
-                    or self._columns.device != k.device):
-                self._allocate(k)
+                    or self._columns.device != k.device
+                    or self._columns.is_inference() != torch.is_inference_mode_enabled()):
+                self._allocate(k)  # a new video of another size, dtype or device: new buffers
         elif self._frame_shape != tuple(k.shape):
             raise ValueError(
                 f'frame of shape {tuple(k.shape)} (B, nh, wh, nw, ww, heads, head_dim) does not match '
