@@ -118,3 +118,21 @@ def test_each_encoder_config_runs_a_training_step(encoder):
     t2d = {n for n in before if '.t2d_' in n}
     assert bool(t2d) == (encoder != 'space')
     assert t2d <= changed
+
+
+@pytest.mark.parametrize('setting,views', [('16x4x1_kinetics400', 12), ('u16_sthv2', 6)])
+def test_pipelines_decode_real_videos(toy_videos, setting, views):
+    """The configs' train and test pipelines on real .mp4/.webm files: one 16-frame 224x224 clip to train
+    on, clips x crops views to test."""
+    from mmaction.datasets import VideoDataset
+    from mmengine.registry import init_default_scope
+    cfg = load('stream', setting)
+    init_default_scope('mmaction')
+    for loader, expected_views in (('train', 1), ('test', views)):
+        pipeline = cfg[f'{loader}_dataloader'].dataset.pipeline
+        dataset = VideoDataset(str(toy_videos['val']), pipeline,
+                               data_prefix=dict(video=str(toy_videos['root'])), test_mode=loader == 'test')
+        for index in (0, 2):  # an .mp4 and a .webm
+            sample = dataset[index]
+            assert sample['inputs'].shape == (expected_views, 3, 16, 224, 224)
+            assert sample['data_samples'].gt_label.item() == index % 2
