@@ -52,9 +52,7 @@ def test_paper_recipe():
     opt = cfg.optim_wrapper
     assert opt.type == 'AmpOptimWrapper' and opt.optimizer.type == 'AdamW'
     assert (opt.optimizer.lr, opt.optimizer.weight_decay) == (2.5e-4, 0.05)
-    keys = opt.paramwise_cfg.custom_keys
-    assert keys['detector.backbone'].lr_mult == 0.1
-    assert keys['detector.backbone.conv_blocks'].lr_mult == keys['detector.backbone.out_norms'].lr_mult == 1.0
+    assert opt.paramwise_cfg.backbone_lr_mult == 0.1  # where it applies: the next test
     assert opt.paramwise_cfg.norm_decay_mult == 0 and opt.paramwise_cfg.bias_decay_mult == 0
     assert cfg.train_cfg.max_epochs == 10 and bb.with_cp
     assert cfg.param_scheduler[1].eta_min == pytest.approx(2.5e-4 * 0.05)
@@ -74,3 +72,37 @@ def test_test_configs_memory_and_baseline():
     assert space.model.detector.backbone.attn_mode == 'space'
     sub = load(PAPER + '_test-mot17test')
     assert sub.test_evaluator.format_only and sub.test_dataloader.dataset.data_prefix.img_path == 'test'
+
+
+def test_paper_learning_rates_reach_the_right_parameters():
+    """Backbone at 0.1x lr except its residual conv blocks and output norms; no decay on norms/biases."""
+    import torch
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import MODELS
+    init_default_scope('mmdet')
+    cfg = load(PAPER)
+    cfg.model.detector.backbone.pretrained = None
+    model = MODELS.build(cfg.model)
+    cfg.optim_wrapper.type = 'OptimWrapper'  # AMP needs a GPU; the parameter groups are the same
+    cfg.optim_wrapper.pop('loss_scale')
+    optim = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    group_of = {id(p): g for g in optim.param_groups for p in g['params']}
+    params = dict(model.named_parameters())
+    base = 2.5e-4
+
+    def lr_wd(name):
+        g = group_of[id(params[name])]
+        return g['lr'], g['weight_decay']
+
+    assert lr_wd('detector.backbone.transformer.resblocks.0.attn.in_proj_weight') == (pytest.approx(0.1 * base), 0.05)
+    assert lr_wd('detector.backbone.transformer.resblocks.0.attn.t2d_q_proj.weight') == (
+        pytest.approx(0.1 * base), 0.05)
+    conv = next(n for n in params if n.startswith('detector.backbone.conv_blocks.') and params[n].dim() == 4)
+    assert lr_wd(conv) == (pytest.approx(base), 0.05)
+    assert lr_wd('detector.backbone.out_norms.0.weight') == (pytest.approx(base), 0.0)
+    assert lr_wd('detector.backbone.ln_pre.bias') == (pytest.approx(0.1 * base), 0.0)
+    neck = next(n for n in params if n.startswith('detector.neck.0.') and params[n].dim() == 4)
+    assert lr_wd(neck) == (pytest.approx(base), 0.05)
+    assert isinstance(optim, torch.optim.AdamW)

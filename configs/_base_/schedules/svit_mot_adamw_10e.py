@@ -10,15 +10,15 @@ base_lr = 2.5e-4
 optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
+    # mmengine's custom_keys would also override the norm/bias decay rules inside the backbone.
+    constructor='BackboneLrMultOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=base_lr, weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,
         bias_decay_mult=0.0,
-        custom_keys={
-            'detector.backbone': dict(lr_mult=0.1),
-            'detector.backbone.conv_blocks': dict(lr_mult=1.0),
-            'detector.backbone.out_norms': dict(lr_mult=1.0),
-        }))
+        backbone='detector.backbone.',
+        backbone_lr_mult=0.1,
+        backbone_new_parts=('conv_blocks.', 'out_norms.')))
 
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_interval=max_epochs)
 val_cfg = dict(type='ValLoop')
