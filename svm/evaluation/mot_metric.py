@@ -37,9 +37,10 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     Compared with mmdet's metric it reports every figure of ``REPORTED_FIELDS`` (HOTA with DetA,
     AssA, DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity
     with IDF1, IDP, IDR, IDTP/FN/FP), counts and rates as TrackEval computes them (rates are
-    fractions), and it survives what mmdet's does not: a video without any predicted track or with
-    only tracks of 1-2 frames (the interpolation step crashed), a video without ground truth, and a
-    second evaluation by the same metric object (validation every epoch).
+    fractions). It survives what mmdet's does not: a video without any predicted track or with only
+    tracks of 1-2 frames (the interpolation step crashed), a video without ground truth; it keeps the
+    result folder to ``<video>.txt`` files and starts every evaluation (validation each epoch) from
+    empty per-video state.
 
     For a test-server submission set ``format_only=True`` and ``outfile_prefix``: the result files
     are ``<outfile_prefix>/default-tracker/<video>.txt``.

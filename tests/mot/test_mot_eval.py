@@ -80,3 +80,46 @@ def test_interpolation_in_the_metric_fills_gaps_and_survives_empty_videos():
     out = interp.forward(track)
     assert out[:, 0].tolist() == list(range(1, 9))
     np.testing.assert_allclose(out[3, 2:6], [8, 0, 18, 10])
+
+
+def frame_samples(seq, boxes_per_frame, with_gt=True):
+    """One TrackDataSample per frame (TrackImgSampler style) with predictions equal to the gt."""
+    import torch
+    from mmdet.structures import DetDataSample, TrackDataSample
+    from mmengine.structures import InstanceData
+    samples = []
+    for t, boxes in enumerate(boxes_per_frame):
+        meta = dict(img_path=f'/data/{seq}/img1/{t + 1:06d}.jpg', frame_id=t, ori_video_length=len(boxes_per_frame))
+        if with_gt:
+            meta['instances'] = [dict(instance_id=i, bbox=list(b), mot_conf=1.0, category_id=1, visibility=1.0)
+                                 for i, b in enumerate(boxes)]
+        det = DetDataSample(metainfo=meta)
+        det.pred_track_instances = InstanceData(
+            instances_id=torch.arange(len(boxes)) + 5, bboxes=torch.tensor(boxes, dtype=torch.float32),
+            scores=torch.full((len(boxes), ), 0.9))
+        samples.append(TrackDataSample(video_data_samples=[det]))
+    return samples
+
+
+def test_metric_writes_submission_files(tmp_path):
+    from svm.evaluation import MOTTrackEvalMetric
+    metric = MOTTrackEvalMetric(format_only=True, outfile_prefix=str(tmp_path / 'sub'))
+    for sample in frame_samples('MOT17-01-FRCNN', [[(10, 20, 40, 60)], [(12, 20, 42, 60)]], with_gt=False):
+        metric.process({}, [sample.to_dict()])
+    assert metric.evaluate() == {}
+    assert sorted(os.listdir(tmp_path / 'sub' / 'default-tracker')) == ['MOT17-01-FRCNN.txt']
+    lines = open(tmp_path / 'sub' / 'default-tracker' / 'MOT17-01-FRCNN.txt').read().split()
+    assert lines == ['1,5,10.000,20.000,30.000,40.000,0.900,-1,-1,-1', '2,5,12.000,20.000,30.000,40.000,0.900,-1,-1,-1']
+
+
+def test_metric_evaluates_again_each_validation():
+    from svm.evaluation import MOTTrackEvalMetric
+    metric = MOTTrackEvalMetric(postprocess_tracklet_cfg=[dict(type='InterpolateTracklets')])
+    boxes = [[(10, 20, 40, 60), (60, 20, 90, 60)]] * 6
+    for _ in range(2):  # e.g. validation after two epochs
+        for sample in frame_samples('SEQ-A', boxes):
+            metric.process({}, [sample.to_dict()])
+        res = metric.evaluate()
+        assert res['motchallenge-metric/HOTA'] == pytest.approx(1.0)
+        assert res['motchallenge-metric/MOTA'] == pytest.approx(1.0)
+        assert res['motchallenge-metric/IDF1'] == pytest.approx(1.0)
