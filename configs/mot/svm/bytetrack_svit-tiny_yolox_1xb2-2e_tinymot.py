@@ -47,7 +47,7 @@ clip_loading = [
         transforms=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, box_type=None)]),
 ]
 train_pipeline = [
-    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False, prob=0.5),
+    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False),
     dict(
         type='ClipRandomAffine',
         scaling_ratio_range=(0.8, 1.2),
