@@ -66,6 +66,9 @@ class OnlineRecognizer:
                              "use a model with backbone attn_mode 'stream' or 'space'")
         self.model = model.eval()
         self.window = window or model.cls_head.num_frames
+        if model.cls_head.temporal_pos_embed_type == 'learned' and self.window > model.cls_head.num_frames:
+            raise ValueError(f'OnlineRecognizer: window={self.window} is longer than the learned temporal position '
+                             f'embedding of the head (num_frames={model.cls_head.num_frames})')
         self.topk = min(topk, model.cls_head.num_classes)
         self.class_names = class_names
         with DefaultScope.overwrite_default_scope('mmaction'):

@@ -81,6 +81,8 @@ def test_state_stays_bounded(build_recognizer):
 def test_refusals(build_recognizer):
     with pytest.raises(ValueError, match='cannot stream'):
         OnlineRecognizer(build_recognizer('clip'), FRAME_PIPELINE)
+    with pytest.raises(ValueError, match='window=5'):
+        OnlineRecognizer(build_recognizer(num_frames=T), FRAME_PIPELINE, window=T + 1)
     online = OnlineRecognizer(build_recognizer(), FRAME_PIPELINE)
     with pytest.raises(RuntimeError, match='no frame'):
         online.scores()
