@@ -183,3 +183,34 @@ def test_source_ratio_sampler_resamples_every_epoch(sources, monkeypatch):
     assert sorted(ranks[0] + ranks[1]) == sorted(SourceRatioSampler(ds, ratios=(1, 0.5), seed=0).epoch_indices(0))
     with pytest.raises(ValueError, match='2 datasets'):
         SourceRatioSampler(ds, ratios=(1, ))
+
+
+def test_tiny_config_training_samples_have_boxes_on_their_objects(tiny_mot):
+    """Through the tiny config's whole clip pipeline (mosaic, warp, mixup, HSV, flip), every gt box
+    still sits on a coloured object (the scene is grey) and every coloured object is in a box."""
+    from mmengine.config import Config
+
+    from tests.mot.conftest import TINY_CONFIG, tiny_data_options
+    from mmdet.registry import DATASETS
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.merge_from_dict(dict(o.split('=') for o in tiny_data_options(tiny_mot['root'])))
+    ds = DATASETS.build(cfg.train_dataloader.dataset)
+    np.random.seed(2)
+    for i in range(0, 14, 3):
+        sample = ds[i]
+        for img, frame_sample in zip(sample['inputs'], sample['data_samples']):
+            boxes = frame_sample.gt_instances.bboxes
+            assert len(boxes) >= 2
+            img = img.permute(1, 2, 0).numpy().astype(int)
+            coloured = (img.max(-1) - img.min(-1)) > 40
+            boxed = np.zeros_like(coloured)
+            for x1, y1, x2, y2 in boxes.round().int().tolist():
+                boxed[max(y1 - 1, 0):y2 + 1, max(x1 - 1, 0):x2 + 1] = True
+            assert (coloured & ~boxed).sum() < 0.05 * coloured.sum(), i
+            for x1, y1, x2, y2 in boxes.round().int().tolist():
+                cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
+                core = img[max(cy - 2, 0):cy + 3, max(cx - 2, 0):cx + 3]
+                if core.size == 0:  # centre outside the image (boxes may cross the border)
+                    continue
+                saturation = core.max(-1) - core.min(-1)
+                assert np.median(saturation) > 30, (i, (x1, y1, x2, y2))
