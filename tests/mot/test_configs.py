@@ -106,3 +106,16 @@ def test_paper_learning_rates_reach_the_right_parameters():
     neck = next(n for n in params if n.startswith('detector.neck.0.') and params[n].dim() == 4)
     assert lr_wd(neck) == (pytest.approx(base), 0.05)
     assert isinstance(optim, torch.optim.AdamW)
+
+
+def test_cfg_option_sets_the_test_memory_length():
+    """`--cfg-options model.detector.backbone.memory_len=L` (the memory study) reaches every block."""
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import MODELS
+    from tests.mot.conftest import TINY_CONFIG
+    init_default_scope('mmdet')
+    cfg = Config.fromfile(TINY_CONFIG)
+    cfg.merge_from_dict({'model.detector.backbone.memory_len': 7})
+    model = MODELS.build(cfg.model)
+    assert [blk.attn.memory_len for blk in model.detector.backbone.blocks] == [7, 7, 7]

@@ -170,3 +170,12 @@ def test_faster_rcnn_on_svit(tiny_mot):
     det.train_cfg.rpn_proposal.update(nms_pre=200, max_per_img=50)
     det.test_cfg.rpn.update(nms_pre=200, max_per_img=50)
     train_and_track(build(cfg.model), data_batch(tiny_mot, tiny_cfg()))
+
+
+def test_frame_based_baseline_tracks():
+    """The `space` baseline (no temporal attention, no memory) runs in the same streaming model."""
+    model = build(tiny_cfg().model, attn_mode='space').eval()
+    frames = [frame(4, t, seed=40 + t) for t in range(2)]
+    feats = stream(model, frames)
+    alone = stream(copy.deepcopy(model), frames[1:])
+    torch.testing.assert_close(feats[1], alone[0])  # each frame on its own
