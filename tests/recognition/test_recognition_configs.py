@@ -5,6 +5,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
+from svm.datasets.recognition import pipeline_steps
 from tests.conftest import REPO_ROOT
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'recognition' / 'svm'
@@ -17,7 +18,7 @@ def load(encoder, setting):
 
 
 def sampler(pipeline):
-    return next(step for step in pipeline if step['type'] in ('SampleFrames', 'UniformSample'))
+    return next(step for step in pipeline_steps(pipeline) if step['type'] in ('SampleFrames', 'UniformSample'))
 
 
 def num_views(pipeline):

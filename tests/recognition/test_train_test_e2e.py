@@ -39,8 +39,8 @@ def test_train_then_test_on_real_videos(toy_videos, tmp_path):
 
     # Test with PyAV instead of decord: the .webm files carry no frame count, which mmaction2's
     # PyAVInit reports as 0 frames; PyAVInitWithFrameCount counts them.
-    pyav = ['test_dataloader.dataset.pipeline.0.type=PyAVInitWithFrameCount',
-            'test_dataloader.dataset.pipeline.2.type=PyAVDecode']
+    pyav = ['test_dataloader.dataset.pipeline.0.transforms.0.type=PyAVInitWithFrameCount',
+            'test_dataloader.dataset.pipeline.0.transforms.2.type=PyAVDecode']
     preds = test_dir / 'preds.pkl'
     proc = run_tool(['python', 'tools/test.py', CONFIG, '--checkpoint', checkpoint, '--work-dir', test_dir,
                      '--out', preds, '--cfg-options', *data_options(toy_videos, ['test']), *pyav])

@@ -31,6 +31,8 @@ from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
 from torch import nn
 
+from svm.datasets.recognition import pipeline_steps
+
 
 def sdpa_flop_jit(inputs: list, outputs: list) -> int:
     """Multiply-adds of scaled_dot_product_attention: q.k^T and attn.v (a mask does not reduce them)."""
@@ -94,8 +96,9 @@ FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames')
 
 def count_test_views(test_pipeline: list, path: str) -> Dict[str, int]:
     """Clips x crops of an mmaction2 test pipeline: the views whose scores a recogniser averages."""
-    samplers = [s for s in test_pipeline if s['type'] in FRAME_SAMPLERS]
-    crops = [CROPS_PER_TRANSFORM[s['type']] for s in test_pipeline if s['type'] in CROPS_PER_TRANSFORM]
+    steps = pipeline_steps(test_pipeline)
+    samplers = [s for s in steps if s['type'] in FRAME_SAMPLERS]
+    crops = [CROPS_PER_TRANSFORM[s['type']] for s in steps if s['type'] in CROPS_PER_TRANSFORM]
     if len(samplers) != 1:
         raise ValueError(f'{path}: expected one of {FRAME_SAMPLERS} in test_pipeline, found {len(samplers)}')
     sampler = samplers[0]

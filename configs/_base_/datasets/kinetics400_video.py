@@ -9,10 +9,13 @@ ann_file_train = 'data/kinetics400/kinetics400_train_list_videos.txt'
 ann_file_val = 'data/kinetics400/kinetics400_val_list_videos.txt'
 ann_file_test = 'data/kinetics400/kinetics400_val_list_videos.txt'
 
+# A missing or corrupt video stops the run with its path; to skip such videos with a warning instead:
+# --cfg-options train_dataloader.dataset.pipeline.0.skip_corrupt=True
 train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1),
+        dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='RandomResizedCrop'),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
@@ -21,18 +24,20 @@ train_pipeline = [
     dict(type='PackActionInputs'),
 ]
 val_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=1, test_mode=True),
+        dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='CenterCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=4, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=16, frame_interval=4, num_clips=4, test_mode=True),
+        dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 224)),
     dict(type='ThreeCrop', crop_size=224),
     dict(type='FormatShape', input_format='NCTHW'),

@@ -3,9 +3,10 @@ _base_ = ['./svm_stream-b16_clip-pre_16x4x1_kinetics400-rgb.py']
 num_frames = 8
 
 
-def _sample(pipeline):
+def _sample(pipeline):  # the sampler sits inside the VideoDecodeGuard's decoding steps
     return [
-        dict(step, clip_len=num_frames, frame_interval=8) if step['type'] == 'SampleFrames' else step
+        dict(step, clip_len=num_frames, frame_interval=8) if step['type'] == 'SampleFrames' else
+        dict(step, transforms=_sample(step['transforms'])) if 'transforms' in step else step
         for step in pipeline
     ]
 

@@ -3,8 +3,12 @@ _base_ = ['./svm_stream-b16_clip-pre_u16_sthv2-rgb.py']
 num_frames = 8
 
 
-def _sample(pipeline):
-    return [dict(step, clip_len=num_frames) if step['type'] == 'UniformSample' else step for step in pipeline]
+def _sample(pipeline):  # the sampler sits inside the VideoDecodeGuard's decoding steps
+    return [
+        dict(step, clip_len=num_frames) if step['type'] == 'UniformSample' else
+        dict(step, transforms=_sample(step['transforms'])) if 'transforms' in step else step
+        for step in pipeline
+    ]
 
 
 model = dict(backbone=dict(memory_len=num_frames), cls_head=dict(num_frames=num_frames))

@@ -30,18 +30,20 @@ model = dict(
 
 data_root = 'data/toy_videos'
 train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
+        dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 64)),
     dict(type='RandomCrop', size=64),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=2, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=2, test_mode=True),
+        dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 64)),
     dict(type='ThreeCrop', crop_size=64),
     dict(type='FormatShape', input_format='NCTHW'),
