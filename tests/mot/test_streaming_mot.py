@@ -179,3 +179,27 @@ def test_frame_based_baseline_tracks():
     feats = stream(model, frames)
     alone = stream(copy.deepcopy(model), frames[1:])
     torch.testing.assert_close(feats[1], alone[0])  # each frame on its own
+
+
+def test_clip_frames_meet_their_own_labels(tiny_mot):
+    """In parallel clip training, feature row b*T + t meets the labels of clip b, frame t: with the
+    frame-based backbone the 5-D clip loss equals the loss of the same frames given one by one."""
+    cfg = tiny_cfg()
+    cfg.model.data_preprocessor.batch_augments = None
+    batch = data_batch(tiny_mot, cfg)
+    model = build(cfg.model, attn_mode='space').train()
+    data = model.data_preprocessor(batch, training=True)
+    inputs, samples = data['inputs'], data['data_samples']
+    assert not torch.equal(inputs[:, 0], inputs[:, 1])  # the frames of a clip differ
+    torch.manual_seed(0)
+    clip_losses = model.loss(inputs, samples)
+    frames = [s[t] for s in samples for t in range(inputs.size(1))]
+    torch.manual_seed(0)
+    flat_losses = model.detector.loss(inputs.flatten(0, 1), frames)
+    for key in clip_losses:
+        torch.testing.assert_close(clip_losses[key], flat_losses[key])
+    # control: the same frames with their labels swapped between the two frames of each clip
+    swapped = [s[1 - t] for s in samples for t in range(inputs.size(1))]
+    torch.manual_seed(0)
+    wrong = model.detector.loss(inputs.flatten(0, 1), swapped)
+    assert not torch.allclose(wrong['loss_bbox'], clip_losses['loss_bbox'])

@@ -117,7 +117,7 @@ val_evaluator = dict(
 test_evaluator = val_evaluator
 
 max_epochs = 2
-base_lr = 1e-3
+base_lr = 5e-3  # from scratch: YOLOX's objectness grows slowly at lower rates
 optim_wrapper = dict(type='OptimWrapper', _delete_=True, optimizer=dict(type='AdamW', lr=base_lr, weight_decay=0.05),
                      paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
