@@ -72,23 +72,28 @@ class SyntheticActionConfig:
             raise ValueError(f'size must be >= 32, got {self.size}')
 
 
-def _texture(rng: np.random.Generator, h: int, w: int, saturated: bool) -> np.ndarray:
-    """Random colour blocks with random stripes, (h, w, 3) float in [0, 255]."""
-    cells = int(rng.integers(2, 5))
-    colors = rng.uniform(0, 1, size=(cells, cells, 3))
-    if saturated:
-        colors = np.where(colors > 0.5, 0.85 + 0.15 * colors, 0.1 * colors)
-        scale, offset = 255.0, 0.0
-    else:
-        scale, offset = 80.0, 70.0
-    ys = np.minimum(np.arange(h) * cells // h, cells - 1)
-    xs = np.minimum(np.arange(w) * cells // w, cells - 1)
-    tex = colors[ys][:, xs] * scale + offset
-    period = int(rng.integers(3, 7))
-    angle = rng.uniform(0, np.pi)
-    yy, xx = np.mgrid[0:h, 0:w]
-    stripes = np.sin((xx * np.cos(angle) + yy * np.sin(angle)) * 2 * np.pi / period) > 0
-    return np.clip(tex * (1 - 0.3 * stripes[..., None]), 0, 255)
+def _background(rng: np.random.Generator, size: int) -> np.ndarray:
+    """A muted scene, (size, size, 3) float in [0, 255]: soft colour blobs and a little grain."""
+    cells = 4
+    grid = rng.uniform(70, 150, size=(cells + 1, cells + 1, 3))
+    pos = np.linspace(0, cells, size)
+    i = np.minimum(pos.astype(int), cells - 1)
+    f = (pos - i)[:, None, None]
+    rows = grid[i] * (1 - f) + grid[i + 1] * f  # (size, cells + 1, 3)
+    f = (pos - i)[None, :, None]
+    img = rows[:, i] * (1 - f) + rows[:, i + 1] * f
+    return img + rng.normal(0, 3, size=img.shape)
+
+
+def _object_texture(rng: np.random.Generator, res: int) -> np.ndarray:
+    """Saturated colour quadrants with a bright bar, (res, res, 3) float: no symmetry."""
+    colors = np.where(rng.random((2, 2, 3)) > 0.5, 230.0, 25.0)
+    colors[0, 0] = (240, 240, 240)  # one bright quadrant marks the orientation
+    half = np.arange(res) * 2 // res
+    tex = colors[half][:, half]
+    bar = slice(res // 2 - res // 10, res // 2 + res // 10)
+    tex[bar, : res // 2] = (250, 40, 40)
+    return tex
 
 
 def _object(rng: np.random.Generator, res: int = 32) -> Tuple[np.ndarray, np.ndarray]:
@@ -96,7 +101,7 @@ def _object(rng: np.random.Generator, res: int = 32) -> Tuple[np.ndarray, np.nda
 
     The outline is a random star-shaped blob, so turning it is visible (it has no symmetry).
     """
-    tex = _texture(rng, res, res, saturated=True)
+    tex = _object_texture(rng, res)
     yy, xx = (np.mgrid[0:res, 0:res] + 0.5) / res * 2 - 1
     radius = np.hypot(xx, yy)
     theta = np.arctan2(yy, xx)
@@ -137,8 +142,7 @@ def render_base_motion(rng: np.random.Generator, cfg: SyntheticActionConfig,
                        motion: str) -> np.ndarray:
     """The base frames of one random motion, in forward order: (T, S, S, 3) uint8 RGB."""
     S, T = cfg.size, cfg.num_frames
-    background = _texture(rng, S, S, saturated=False)
-    background += rng.normal(0, 3, size=background.shape)
+    background = _background(rng, S)
     tex, mask = _object(rng)
     t = np.arange(T, dtype=np.float64)
     size = np.full(T, rng.uniform(0.3, 0.45) * S)
@@ -146,10 +150,10 @@ def render_base_motion(rng: np.random.Generator, cfg: SyntheticActionConfig,
     cx = np.full(T, rng.uniform(0.4, 0.6) * S)
     cy = np.full(T, rng.uniform(0.4, 0.6) * S)
     if motion == 'translate':  # rightwards across the middle of the frame
-        step = rng.uniform(0.35, 0.55) * S / (T - 1)
+        step = rng.uniform(0.45, 0.6) * S / (T - 1)
         cx = S / 2 + (t - (T - 1) / 2) * step + rng.uniform(-0.05, 0.05) * S
     elif motion == 'rotate':  # clockwise (image y points down), at most half a turn in total
-        angle = angle + t * rng.uniform(0.5, 1.0) * np.pi / (T - 1)
+        angle = angle + t * rng.uniform(0.7, 1.0) * np.pi / (T - 1)
     elif motion == 'scale':  # approaching: the object grows
         size = rng.uniform(0.2, 0.25) * S * np.exp(t * np.log(rng.uniform(2.4, 3.0)) / (T - 1))
     else:

@@ -1,0 +1,67 @@
+# The tiny streaming S-ViT recogniser on the synthetic temporal-order action benchmark
+# (svm/datasets/synthetic/actions.py; generate it with tools/misc/generate_synthetic_actions.py).
+# Every class of that benchmark shows the same frames in another order, so only temporal modelling
+# can tell them apart. The temporal decoder has no temporal position embedding (it sees the frames as
+# a set), so that all order information must come from the encoder: the configs for the frame-based
+# ('space') and clip-based ('clip') encoders differ from this one only in backbone.attn_mode, and
+# tools/analysis_tools/compare_encoders.py trains the three under the same budget.
+_base_ = ['./svm_stream-tiny_8x1x1_toy-rgb.py']
+num_frames = 8
+num_classes = 2
+width = 64
+
+model = dict(
+    backbone=dict(
+        arch=dict(embed_dims=width, num_layers=3, num_heads=2, patch_size=16),
+        attn_mode='stream',
+        memory_len=num_frames,
+        # Trained from scratch: the T2D branch starts at full strength (the 1e-4 default keeps a
+        # CLIP-initialised encoder close to its frame model, and there is none here).
+        alpha_init=1.0),
+    cls_head=dict(
+        num_classes=num_classes,
+        in_channels=width,
+        num_frames=num_frames,
+        frame_tokens=('cls', 'patch_mean'),
+        num_layers=1,
+        temporal_pos_embed=None,
+        average_clips='score'),
+    data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[64.0, 64.0, 64.0]))
+
+data_root = 'data/synthetic_actions'
+# No flips, crops or temporal jitter: a horizontal flip turns "moves right" into "moves left" and a
+# turn clockwise into anticlockwise, which would mislabel the video.
+train_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
+    dict(type='DecordDecode'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+test_pipeline = [
+    dict(type='DecordInit'),
+    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs'),
+]
+train_dataloader = dict(
+    batch_size=16,
+    dataset=dict(ann_file=f'{data_root}/train_list.txt', data_prefix=dict(video=data_root),
+                 pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=16,
+    dataset=dict(ann_file=f'{data_root}/val_list.txt', data_prefix=dict(video=data_root),
+                 pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+max_epochs = 10
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+optim_wrapper = dict(optimizer=dict(lr=2e-3))
+param_scheduler = [
+    dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', eta_min_ratio=0.01, by_epoch=True, begin=1, end=max_epochs,
+         T_max=max_epochs - 1, convert_to_iter_based=True),
+]
+default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+randomness = dict(seed=0)
