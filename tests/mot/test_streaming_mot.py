@@ -1,7 +1,6 @@
 """Streaming MOT models: memory reset per video, clip training, and other mmdet detectors/trackers on S-ViT."""
 import copy
 
-import pytest
 import torch
 from mmdet.registry import DATA_SAMPLERS, DATASETS, MODELS
 from mmdet.structures import DetDataSample, TrackDataSample
