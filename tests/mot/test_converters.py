@@ -112,3 +112,19 @@ def test_motsynth_extract_and_convert(tmp_path):
     frame = ds.get_data_info(0)['images'][5]
     assert osp.isfile(frame['img_path'])
     assert frame['instances'][0]['visibility'] == pytest.approx(0.8)
+
+
+def test_mot2coco_zero_confidence_boxes_are_ignored_in_training(tmp_path):
+    seq_dir = tmp_path / 'train' / 'SEQ-01'
+    os.makedirs(seq_dir / 'img1')
+    os.makedirs(seq_dir / 'gt')
+    write_seqinfo(str(seq_dir), 'SEQ-01', 1)
+    cv2.imwrite(str(seq_dir / 'img1' / '000001.jpg'), render_frame([]))
+    with open(seq_dir / 'gt' / 'gt.txt', 'w') as f:
+        f.write('1,1,5,5,16,24,1,1,1.0\n1,2,40,5,16,24,0,1,1.0\n')
+    run_tool(['python', 'tools/dataset_converters/mot2coco.py', '-i', str(tmp_path), '-o', str(tmp_path / 'ann')])
+    ds = MOTChallengeDataset(data_root=str(tmp_path), ann_file='ann/train_cocoformat.json',
+                             data_prefix=dict(img_path='train'), metainfo=dict(classes=('pedestrian', )),
+                             pipeline=[])
+    instances = ds.get_data_info(0)['images'][0]['instances']
+    assert [(i['ignore_flag'], i['mot_conf']) for i in instances] == [(0, 1.0), (1, 0.0)]

@@ -83,9 +83,12 @@ def parse_gts(lines: List[str], path: str = 'gt.txt') -> Dict[int, List[dict]]:
                              f'(frame,id,x,y,w,h,conf,class,visibility), got {line.strip()!r}')
         frame_id, ins_id = int(float(fields[0])), int(float(fields[1]))
         bbox = [float(v) for v in fields[2:6]]
+        conf = float(fields[6])
+        # conf 0 marks boxes to ignore: training ignores them (ByteTrack's recipe drops them) and
+        # TrackEval skips them as "zero-marked" ground truth.
         outputs[frame_id].append(dict(
-            category_id=int(float(fields[7])), bbox=bbox, area=bbox[2] * bbox[3], iscrowd=False,
-            visibility=float(fields[8]), mot_instance_id=ins_id, mot_conf=float(fields[6])))
+            category_id=int(float(fields[7])), bbox=bbox, area=bbox[2] * bbox[3], iscrowd=conf == 0,
+            visibility=float(fields[8]), mot_instance_id=ins_id, mot_conf=conf))
     return outputs
 
 
