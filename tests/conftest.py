@@ -1,4 +1,5 @@
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -27,3 +28,10 @@ def run_tool(args, cwd=REPO_ROOT, env=None, timeout=600, check=True):
         raise AssertionError(f'command failed ({proc.returncode}): {" ".join(args)}\n'
                              f'--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}')
     return proc
+
+
+def free_port() -> int:
+    """A free TCP port on localhost, for a torchrun rendezvous."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]

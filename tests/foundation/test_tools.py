@@ -1,12 +1,11 @@
 """tools/train.py, tools/test.py, resume, checkpoint safety and tools/dist_train.sh on a toy task."""
 import importlib.util
 import os
-import socket
 
 import pytest
 import torch
 
-from tests.conftest import REPO_ROOT, run_tool
+from tests.conftest import REPO_ROOT, free_port, run_tool
 
 TOY_DIR = REPO_ROOT / 'tests' / 'foundation' / 'toy'
 TOY_CONFIG = TOY_DIR / 'toy_regression.py'
@@ -18,12 +17,6 @@ def load_tool(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 def train(work_dir, *extra):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from svm.evaluation.mot_files import evaluate_mot_files
-from tests.conftest import run_tool
+from tests.conftest import free_port, run_tool
 from tests.mot.conftest import TINY_CONFIG, tiny_data_options
 
 # Two epochs on 14 frames teach the detector little (its scores stay below 0.01), so the test
@@ -64,3 +64,16 @@ def test_memory_sweep_prints_a_table(trained, tmp_path):
     assert lines[header].split() == ['memory_len', 'HOTA', 'MOTA', 'IDF1', 'DetA', 'AssA', 'IDSW']
     assert [r[0] for r in rows] == ['1', '4'] and all(len(r) == 7 for r in rows)
     assert osp.isfile(osp.join(tmp_path, 'memory_sweep.json'))
+
+
+def test_two_processes_track_like_one(trained, tmp_path):
+    """dist_test.sh with 2 CPU processes (gloo): each process tracks whole videos with its own memory,
+    and the gathered results score exactly as one process's."""
+    options = ['--cfg-options', *trained['opts'], *TRACK_ALL]
+    one = run_tool(['python', 'tools/test.py', TINY_CONFIG, '--checkpoint', trained['ckpt'],
+                    '--work-dir', tmp_path / 'one', *options])
+    two = run_tool(['bash', 'tools/dist_test.sh', TINY_CONFIG, '2', '--checkpoint', trained['ckpt'],
+                    '--work-dir', tmp_path / 'two', *options], env={'PORT': str(free_port())})
+    assert 'GPU number: 2' in two.stdout + two.stderr  # mmengine's name for the world size
+    one_metrics, two_metrics = logged_metrics(one.stdout + one.stderr), logged_metrics(two.stdout + two.stderr)
+    assert one_metrics and one_metrics == two_metrics

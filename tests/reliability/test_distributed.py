@@ -3,8 +3,8 @@ import re
 
 import torch
 
-from tests.conftest import run_tool
-from tests.foundation.test_tools import TOY_CONFIG, TOY_ENV, free_port, train
+from tests.conftest import free_port, run_tool
+from tests.foundation.test_tools import TOY_CONFIG, TOY_ENV, train
 
 
 def _mse(log):

@@ -70,25 +70,44 @@ def read_seqinfo(seq_dir: str) -> Dict[str, object]:
                        'imWidth, imHeight)') from None
 
 
-def parse_gts(lines: List[str], path: str = 'gt.txt') -> Dict[int, List[dict]]:
+def parse_gts(lines: List[str], path: str = 'gt.txt', num_frames: Optional[int] = None) -> Dict[int, List[dict]]:
     """Parse MOTChallenge ground-truth lines ``frame,id,x,y,w,h,conf,class,visibility[,...]``.
 
+    Each line is checked (numbers, a frame in 1..``num_frames`` when given, a positive id seen once per
+    frame, a box of positive size); a bad one is an error naming the file and line.
     Returns a dict from the 1-based MOT frame id to COCO annotations (bbox x, y, w, h).
     """
     outputs = defaultdict(list)
+    seen = set()
     for line_no, line in enumerate(lines, 1):
+        where = f'{path}:{line_no}'
         fields = line.strip().split(',')
         if len(fields) < 9:
-            raise ValueError(f'{path}:{line_no}: expected at least 9 comma-separated fields '
+            raise ValueError(f'{where}: expected at least 9 comma-separated fields '
                              f'(frame,id,x,y,w,h,conf,class,visibility), got {line.strip()!r}')
-        frame_id, ins_id = int(float(fields[0])), int(float(fields[1]))
-        bbox = [float(v) for v in fields[2:6]]
-        conf = float(fields[6])
+        try:
+            values = [float(v) for v in fields[:9]]
+        except ValueError:
+            raise ValueError(f'{where}: expected numbers in frame,id,x,y,w,h,conf,class,visibility, '
+                             f'got {line.strip()!r}') from None
+        frame_id, ins_id = int(values[0]), int(values[1])
+        if frame_id < 1 or (num_frames is not None and frame_id > num_frames):
+            raise ValueError(f'{where}: frame {frame_id} is outside the sequence '
+                             f'(1..{num_frames if num_frames is not None else "seqLength"})')
+        if ins_id < 1:
+            raise ValueError(f'{where}: object id {ins_id} must be a positive integer')
+        if (frame_id, ins_id) in seen:
+            raise ValueError(f'{where}: object id {ins_id} appears twice in frame {frame_id}')
+        seen.add((frame_id, ins_id))
+        bbox = values[2:6]
+        if bbox[2] <= 0 or bbox[3] <= 0:
+            raise ValueError(f'{where}: box width and height must be positive, got {bbox[2]}x{bbox[3]}')
+        conf = values[6]
         # conf 0 marks boxes to ignore: training ignores them (ByteTrack's recipe drops them) and
         # TrackEval skips them as "zero-marked" ground truth.
         outputs[frame_id].append(dict(
-            category_id=int(float(fields[7])), bbox=bbox, area=bbox[2] * bbox[3], iscrowd=conf == 0,
-            visibility=float(fields[8]), mot_instance_id=ins_id, mot_conf=conf))
+            category_id=int(values[7]), bbox=bbox, area=bbox[2] * bbox[3], iscrowd=conf == 0,
+            visibility=values[8], mot_instance_id=ins_id, mot_conf=conf))
     return outputs
 
 
@@ -179,7 +198,7 @@ def convert_subset(root: str, subset: str, out_dir: str, convert_det: bool = Fal
         if parse_gt:
             gt_path = osp.join(seq_dir, 'gt', 'gt.txt')
             gt_lines = mmengine.list_from_file(gt_path)
-            frame_to_gts = parse_gts(gt_lines, gt_path)
+            frame_to_gts = parse_gts(gt_lines, gt_path, info['length'])
             if subset.startswith('half'):
                 write_half_gt(gt_lines, frames, osp.join(seq_dir, 'gt', f'gt_{subset}.txt'))
         if convert_det:

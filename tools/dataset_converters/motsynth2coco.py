@@ -36,7 +36,7 @@ def convert_motsynth(root: str, out_dir: str, seqs=None) -> str:
         info = read_seqinfo(osp.join(ann_root, seq))
         video_id = writer.add_video(seq, info['fps'], info['width'], info['height'])
         gt_path = osp.join(ann_root, seq, 'gt', 'gt.txt')
-        frame_to_gts = parse_gts(mmengine.list_from_file(gt_path), gt_path)
+        frame_to_gts = parse_gts(mmengine.list_from_file(gt_path), gt_path, info['length'])
         frame_dir = osp.join(root, 'frames', seq, 'rgb')
         if not osp.isdir(frame_dir):
             raise FileNotFoundError(f'{frame_dir} not found: run extract_motsynth.py first')
