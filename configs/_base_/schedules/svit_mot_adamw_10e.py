@@ -11,7 +11,7 @@ optim_wrapper = dict(
     type='AmpOptimWrapper',
     loss_scale='dynamic',
     # mmengine's custom_keys would also override the norm/bias decay rules inside the backbone.
-    constructor='BackboneLrMultOptimWrapperConstructor',
+    constructor='CLIPLayerDecayOptimWrapperConstructor',
     optimizer=dict(type='AdamW', lr=base_lr, weight_decay=0.05),
     paramwise_cfg=dict(
         norm_decay_mult=0.0,

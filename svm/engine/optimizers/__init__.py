@@ -1,4 +1,3 @@
-from .backbone_lr_mult_constructor import BackboneLrMultOptimWrapperConstructor
 from .layer_decay_optim_wrapper_constructor import CLIPLayerDecayOptimWrapperConstructor, clip_layer_id
 
-__all__ = ['BackboneLrMultOptimWrapperConstructor', 'CLIPLayerDecayOptimWrapperConstructor', 'clip_layer_id']
+__all__ = ['CLIPLayerDecayOptimWrapperConstructor', 'clip_layer_id']

@@ -1,13 +1,16 @@
-"""Layer-wise learning-rate decay for backbones that use OpenAI CLIP's parameter names (S-ViT).
+"""Backbone learning rates for backbones that use OpenAI CLIP's parameter names (S-ViT): a lower rate
+for the pretrained backbone, layer-wise decay, full rate for its new parts.
 
 mmaction2's ``LearningRateDecayOptimizerConstructor`` does not fit: it recognises only MViT and
 mmaction2's VisionTransformer (``backbone.blocks.{i}``) by class name, and it replaces mmengine's
-paramwise rules (custom keys, norm/bias decay multipliers) with its own. This constructor keeps all of
-mmengine's ``DefaultOptimWrapperConstructor`` rules and then scales each backbone parameter's learning
-rate by its depth in the CLIP layout.
+paramwise rules (custom keys, norm/bias decay multipliers) with its own. mmengine's ``custom_keys``
+do not fit either: ``custom_keys=dict(backbone=dict(lr_mult=0.1))`` also decides the weight decay of
+every backbone parameter, so ``norm_decay_mult=0`` / ``bias_decay_mult=0`` stop applying inside the
+backbone. This constructor keeps all of mmengine's ``DefaultOptimWrapperConstructor`` rules and then
+scales each backbone parameter's learning rate.
 """
 import logging
-from typing import List
+from typing import List, Sequence
 
 import torch.nn as nn
 from mmaction.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMACTION_OPTIM_WRAPPER_CONSTRUCTORS
@@ -15,7 +18,6 @@ from mmdet.registry import OPTIM_WRAPPER_CONSTRUCTORS as MMDET_OPTIM_WRAPPER_CON
 from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
 
-BACKBONE_PREFIX = 'backbone.'
 BLOCK_PREFIX = 'transformer.resblocks.'
 # CLIP visual-tower parameters below the first block (patch embedding, class token, positions, pre-norm).
 EMBEDDING_PREFIXES = ('conv1.', 'class_embedding', 'positional_embedding', 'ln_pre.')
@@ -35,16 +37,21 @@ def clip_layer_id(name: str, num_layers: int) -> int:
 @MMDET_OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 @MMACTION_OPTIM_WRAPPER_CONSTRUCTORS.register_module()
 class CLIPLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
-    """mmengine's default constructor plus layer-wise lr decay and a backbone lr multiplier.
+    """mmengine's default constructor plus a backbone lr multiplier and layer-wise lr decay.
 
     A backbone parameter at depth ``d`` (see :func:`clip_layer_id`) of a backbone with ``n`` blocks
     gets ``lr = lr_default * backbone_lr_mult * layer_decay_rate ** (n + 1 - d)``, where
     ``lr_default`` is what mmengine's rules give it (the optimizer's lr, or ``custom_keys``' lr_mult
-    times it); parameters outside the backbone (the head) keep ``lr_default``.
+    times it); parameters outside the backbone (heads, necks) and the backbone's new parts keep
+    ``lr_default``.
 
     Extra ``paramwise_cfg`` keys (all of mmengine's others still apply):
-        layer_decay_rate (float): decay per block, e.g. 0.75 for ViT-B fine-tuning; 1 disables it.
+        backbone (str): name prefix of the backbone's parameters; 'backbone.' by default,
+            'detector.backbone.' in a tracker.
         backbone_lr_mult (float): factor for the whole backbone, e.g. 0.1.
+        layer_decay_rate (float): decay per block, e.g. 0.75 for ViT-B fine-tuning; 1 (default) disables it.
+        backbone_new_parts (Sequence[str]): name prefixes, inside the backbone, of parts that are not
+            pretrained and keep ``lr_default`` (S-ViT's 'conv_blocks.', 'out_norms.').
 
     Example::
 
@@ -62,25 +69,28 @@ class CLIPLayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         first_new = len(params)
         super().add_params(params, module, **kwargs)
 
-        decay = self.paramwise_cfg.get('layer_decay_rate', 1.0)
-        backbone_mult = self.paramwise_cfg.get('backbone_lr_mult', 1.0)
+        backbone: str = self.paramwise_cfg.get('backbone', 'backbone.')
+        decay: float = self.paramwise_cfg.get('layer_decay_rate', 1.0)
+        backbone_mult: float = self.paramwise_cfg.get('backbone_lr_mult', 1.0)
+        new_parts: Sequence[str] = tuple(backbone + p for p in self.paramwise_cfg.get('backbone_new_parts', ()))
         names = {id(param): name for name, param in module.named_parameters()}
         block_ids = {
-            clip_layer_id(name[len(BACKBONE_PREFIX):], 0)
-            for name in names.values() if name.startswith(BACKBONE_PREFIX + BLOCK_PREFIX)
+            clip_layer_id(name[len(backbone):], 0)
+            for name in names.values() if name.startswith(backbone + BLOCK_PREFIX)
         }
         if not block_ids:
             raise ValueError(
                 'CLIPLayerDecayOptimWrapperConstructor: the model has no parameters named '
-                f'{BACKBONE_PREFIX}{BLOCK_PREFIX}<i>.*; it needs a backbone with CLIP parameter names (SViT)')
+                f'{backbone}{BLOCK_PREFIX}<i>.*; it needs a backbone with CLIP parameter names (SViT) '
+                'under paramwise_cfg.backbone')
         num_layers = max(block_ids)
 
         scales = {}
         for group in params[first_new:]:
             name = names[id(group['params'][0])]
-            if not name.startswith(BACKBONE_PREFIX):
+            if not name.startswith(backbone) or name.startswith(new_parts):
                 continue
-            layer_id = clip_layer_id(name[len(BACKBONE_PREFIX):], num_layers)
+            layer_id = clip_layer_id(name[len(backbone):], num_layers)
             scale = backbone_mult * decay**(num_layers + 1 - layer_id)
             group['lr'] = group.get('lr', self.base_lr) * scale
             scales[layer_id] = scale
