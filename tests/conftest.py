@@ -13,6 +13,17 @@ def repo_root() -> Path:
     return REPO_ROOT
 
 
+@pytest.fixture(autouse=True)
+def isolated_default_scope():
+    """Undo the default scope a test sets (init_default_scope, a Runner): mmengine keeps it globally and
+    builds every later config in it."""
+    from mmengine.registry import DefaultScope
+    saved = dict(DefaultScope._instance_dict)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(saved)
+
+
 def run_tool(args, cwd=REPO_ROOT, env=None, timeout=600, check=True):
     """Run a command line as a user would, with this interpreter as `python`; returns the process."""
     import subprocess
