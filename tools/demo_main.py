@@ -41,6 +41,9 @@ def parse_args(argv=None):
 def run(cmd, **kwargs) -> None:
     print(f'\n$ {" ".join(cmd)}', flush=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
+    # The tiny models run fastest on one thread: with more, the threads of small ops mostly wait on each
+    # other (several times slower on a busy 2-core machine). Set OMP_NUM_THREADS to choose otherwise.
+    env.setdefault('OMP_NUM_THREADS', '1')
     subprocess.run([sys.executable if c == 'python' else c for c in cmd], cwd=REPO, env=env, check=True,
                    **kwargs)
 

@@ -81,6 +81,25 @@ def test_written_videos_decode_with_mmaction2(tmp_path):
     assert np.array_equal(fw, bw[::-1])
 
 
+def test_class_names_follow_a_single_motion_kind(tmp_path):
+    import json
+    cfg = SyntheticActionConfig(size=32, num_frames=6, motions=('scale', ), num_classes=2)
+    assert cfg.class_names == ('approaching', 'receding')
+    assert SyntheticActionConfig(num_classes=3).class_names == ACTION_CLASSES[:3]
+    write_action_benchmark(str(tmp_path), seed=3, num_train=1, num_val=1, cfg=cfg)
+    assert open(tmp_path / 'classes.txt').read().split() == ['approaching', 'receding']
+    meta = json.load(open(tmp_path / 'benchmark.json'))
+    assert meta['motions'] == ['scale'] and meta['num_classes'] == 2 and meta['seed'] == 3
+    # 'approaching' = the object grows: more object pixels (saturated or black/white) at the end
+    _, (approach, recede) = render_action_group(0, cfg)
+    assert np.array_equal(approach, recede[::-1])
+    frames = approach.astype(int)
+    scene = np.abs(frames - frames.mean(-1, keepdims=True)).max(-1) < 40  # the muted scene is greyish
+    scene &= (frames.mean(-1) > 60) & (frames.mean(-1) < 170)
+    object_pixels = (~scene).reshape(len(frames), -1).sum(1)
+    assert object_pixels[-1] > 2 * object_pixels[0]
+
+
 def test_bad_config_is_rejected():
     with pytest.raises(ValueError, match='motions'):
         SyntheticActionConfig(motions=('jump', ))

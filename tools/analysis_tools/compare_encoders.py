@@ -12,7 +12,7 @@ tiny S-ViT, same order-free temporal decoder, same data, schedule, seed), differ
 
   - top-1 accuracy on the validation videos (mmaction2's AccMetric) and the chance level;
   - order sensitivity: how often the prediction changes when a validation video is played backwards
-    (0 for a model that sees the frames as a set);
+    (0 for a model that sees the frames as a set), and the largest change of a class score;
   - GFLOPs per video (tools/analysis_tools/get_flops.py, fvcore: 1 multiply-add = 1 flop);
   - per-frame latency along a ``--latency-frames`` video, online: the features of frame t when it
     arrives ('space' encodes the frame, 'stream' one streaming step with its memory, 'clip' re-encodes
@@ -44,27 +44,34 @@ NAMES = {'space': 'frame-based (space)', 'stream': 'streaming (S-ViT)', 'clip': 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--modes', nargs='+', default=['space', 'stream', 'clip'], choices=list(CONFIGS))
-    parser.add_argument('--data-root', default='data/synthetic_actions',
-                        help='the benchmark (generated here if it has no train_list.txt)')
-    parser.add_argument('--seed', type=int, default=0, help='seed of the generated benchmark')
-    parser.add_argument('--num-train', type=int, default=400, help='training base motions to generate')
-    parser.add_argument('--num-val', type=int, default=100, help='validation base motions to generate')
+    parser.add_argument('--data-root', default=None,
+                        help="the benchmark (default: the config's data_root; generated there if absent)")
+    parser.add_argument('--seed', type=int, default=None, help="seed of the generated benchmark (default: "
+                        "the config's synthetic_benchmark)")
+    parser.add_argument('--num-train', type=int, default=None, help='training base motions to generate')
+    parser.add_argument('--num-val', type=int, default=None, help='validation base motions to generate')
     parser.add_argument('--epochs', type=int, default=None, help='training epochs (default: the config)')
     parser.add_argument('--work-dir', default='work_dirs/compare_encoders')
     parser.add_argument('--latency-frames', type=int, default=48, help='video length of the latency run')
+    parser.add_argument('--threads', type=int, default=1,
+                        help='torch CPU threads (the tiny models run fastest on one: more threads mostly '
+                        'wait on each other)')
     return parser.parse_args(argv)
 
 
 def load_config(mode: str, args) -> Config:
     cfg = Config.fromfile(CONFIGS[mode])
+    args.data_root = args.data_root or cfg.data_root
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[loader].dataset
         dataset.ann_file = osp.join(args.data_root, osp.basename(dataset.ann_file))
         dataset.data_prefix = dict(video=args.data_root)
     if args.epochs is not None:
         cfg.train_cfg.max_epochs = cfg.train_cfg.val_interval = args.epochs
+        # the warm-up (first epoch) stays; the decay that follows it ends with the last epoch
+        cfg.param_scheduler = [s for s in cfg.param_scheduler if s.begin < args.epochs]
         for scheduler in cfg.param_scheduler:
-            if scheduler.get('end', 0) > 1:
+            if scheduler.begin > 0:
                 scheduler.end = args.epochs
                 scheduler.T_max = args.epochs - scheduler.begin
         cfg.default_hooks.checkpoint.interval = args.epochs
@@ -73,14 +80,26 @@ def load_config(mode: str, args) -> Config:
 
 
 def ensure_benchmark(args, cfg: Config) -> None:
-    if osp.isfile(osp.join(args.data_root, 'train_list.txt')):
-        return
-    from svm.datasets.synthetic.actions import SyntheticActionConfig, write_action_benchmark
-    sampler = [t for t in cfg.train_pipeline if t['type'] == 'SampleFrames'][0]
-    bench = SyntheticActionConfig(num_frames=sampler['clip_len'], num_classes=cfg.model.cls_head.num_classes)
-    print(f'generating the synthetic action benchmark in {args.data_root}')
-    write_action_benchmark(args.data_root, seed=args.seed, num_train=args.num_train, num_val=args.num_val,
-                           cfg=bench, progress=True)
+    """Generate the config's ``synthetic_benchmark`` under ``--data-root`` unless it is already there."""
+    from svm.datasets.synthetic.actions import (SyntheticActionConfig, benchmark_spec,
+                                                write_action_benchmark)
+    spec = dict(cfg.synthetic_benchmark)
+    for key in ('seed', 'num_train', 'num_val'):
+        if getattr(args, key) is not None:
+            spec[key] = getattr(args, key)
+    bench = SyntheticActionConfig(size=spec['size'], num_frames=spec['num_frames'],
+                                  motions=tuple(spec['motions']), num_classes=spec['num_classes'], fps=spec['fps'])
+    wanted = benchmark_spec(spec['seed'], spec['num_train'], spec['num_val'], bench)
+    meta = osp.join(args.data_root, 'benchmark.json')
+    if osp.isfile(meta):
+        with open(meta) as f:
+            if json.load(f) == wanted:
+                return
+        raise ValueError(f'{meta} describes another benchmark than the config asks for ({wanted}): '
+                         f'remove {args.data_root} or choose another --data-root')
+    print(f'generating the synthetic action benchmark in {args.data_root}: {wanted}')
+    write_action_benchmark(args.data_root, seed=spec['seed'], num_train=spec['num_train'],
+                           num_val=spec['num_val'], cfg=bench, progress=True)
     print()
 
 
@@ -98,15 +117,14 @@ def val_clips(cfg: Config, data_root: str) -> (torch.Tensor, torch.Tensor):
 
 
 @torch.no_grad()
-def predict(model, clips: torch.Tensor, batch: int = 32) -> torch.Tensor:
-    """Class predictions of a recogniser for (N, T, 3, H, W) RGB clips."""
+def class_scores(model, clips: torch.Tensor, batch: int = 32) -> torch.Tensor:
+    """Class scores (N, num_classes) of a recogniser for (N, T, 3, H, W) RGB clips."""
     pre = model.data_preprocessor
-    preds = []
+    scores = []
     for chunk in clips.split(batch):
         x = (chunk - pre.mean.view(1, 1, 3, 1, 1)) / pre.std.view(1, 1, 3, 1, 1)
-        tokens = model.encode_clips(x)
-        preds.append(model.cls_head(tokens).argmax(1))
-    return torch.cat(preds)
+        scores.append(model.cls_head(model.encode_clips(x)))
+    return torch.cat(scores)
 
 
 @torch.no_grad()
@@ -157,6 +175,7 @@ def format_table(results: Dict[str, dict], chance: float) -> str:
 def main(argv=None) -> Dict[str, dict]:
     args = parse_args(argv)
     import svm  # noqa: F401  (checks the stack, registers the modules)
+    torch.set_num_threads(args.threads)
     os.makedirs(args.work_dir, exist_ok=True)
     results = {}
     for mode in args.modes:
@@ -170,15 +189,16 @@ def main(argv=None) -> Dict[str, dict]:
         metrics = runner.test()
         model = runner.model.eval()
         clips, labels = val_clips(cfg, args.data_root)
-        forward, backward = predict(model, clips), predict(model, clips.flip(1))
+        forward, backward = class_scores(model, clips), class_scores(model, clips.flip(1))
         num_frames = clips.shape[1]
         flops = recognizer_flops(cfg, CONFIGS[mode], num_frames, clips.shape[-2], clips.shape[-1])
         ms = latency_along_video(model, args.latency_frames, num_frames, clips.shape[-1])
         steady = ms[num_frames - 1:]
         results[mode] = dict(
             config=CONFIGS[mode], top1=100 * float(metrics['acc/top1']),
-            top1_recomputed=100 * float((forward == labels).float().mean()),
-            order_sensitivity=100 * float((forward != backward).float().mean()),
+            top1_recomputed=100 * float((forward.argmax(1) == labels).float().mean()),
+            order_sensitivity=100 * float((forward.argmax(1) != backward.argmax(1)).float().mean()),
+            max_score_change_reversed=float((forward - backward).abs().max()),
             gflops_per_video=flops['gflops_per_video'], train_s=train_s,
             ms_per_frame=ms, ms_per_frame_median=percentile(steady, 50))
     chance = 1.0 / load_config(args.modes[0], args).model.cls_head.num_classes

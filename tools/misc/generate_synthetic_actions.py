@@ -10,8 +10,8 @@ import sys
 
 sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
 
-from svm.datasets.synthetic.actions import (ACTION_CLASSES, SyntheticActionConfig,  # noqa: E402
-                                            write_action_benchmark)
+from svm.datasets.synthetic.actions import (ACTION_CLASSES, MOTIONS,  # noqa: E402
+                                            SyntheticActionConfig, write_action_benchmark)
 
 
 def parse_args(argv=None):
@@ -26,13 +26,15 @@ def parse_args(argv=None):
     parser.add_argument('--size', type=int, default=64, help='frame height and width')
     parser.add_argument('--num-classes', type=int, default=len(ACTION_CLASSES),
                         help=f'the first N of {ACTION_CLASSES}')
+    parser.add_argument('--motions', nargs='+', default=list(MOTIONS), choices=MOTIONS,
+                        help='kinds of base motion (one kind names the classes after it)')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     cfg = SyntheticActionConfig(size=args.size, num_frames=args.num_frames,
-                                num_classes=args.num_classes)
+                                num_classes=args.num_classes, motions=tuple(args.motions))
     lists = write_action_benchmark(args.out, seed=args.seed, num_train=args.num_train,
                                    num_val=args.num_val, cfg=cfg, progress=True)
     print(f'\nwrote {args.out}: ' + ', '.join(f'{k}: {v}' for k, v in lists.items()))

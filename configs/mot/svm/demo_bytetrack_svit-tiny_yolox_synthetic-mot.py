@@ -20,8 +20,10 @@ clip_loading = [
         share_random_params=True,
         transforms=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, box_type=None)]),
 ]
+# Mosaic always on: RandomAffine's negative border expects its 2x canvas. The last epoch trains
+# without Mosaic, RandomAffine and MixUp (YOLOXModeSwitchHook below), on the plain frames.
 train_pipeline = [
-    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False, prob=0.5),
+    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False),
     dict(
         type='ClipRandomAffine',
         scaling_ratio_range=(0.7, 1.3),

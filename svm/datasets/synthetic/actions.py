@@ -20,22 +20,33 @@ base motion is rendered once for each class. So the per-frame content, and any s
 that ignores frame order, has the same distribution in every class: no single frame and no bag of
 frames tells the class; a model has to see the order.
 
+With a single kind of base motion the classes are named after it (``approaching``, ``receding``,
+... for ``scale``, see ``MOTION_CLASS_NAMES``); ``num_classes`` 2 keeps the first two orders.
+
 Files: ``<out>/videos/{train,val}/<name>.mp4`` and the mmaction2 video lists
-``<out>/{train,val}_list.txt`` (``<relative path> <label>`` per line), plus ``<out>/classes.txt``.
+``<out>/{train,val}_list.txt`` (``<relative path> <label>`` per line), plus ``<out>/classes.txt`` and
+``<out>/benchmark.json`` (the options it was generated with).
 The videos are encoded losslessly (x264, qp 0), so decoding gives back each frame's pixels up to the
 RGB <-> YUV conversion, which depends on the frame alone: decoded frames keep the property above.
 """
 from __future__ import annotations
 
+import json
 import os
 import os.path as osp
 from dataclasses import dataclass
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Tuple
 
 import numpy as np
 
 ACTION_CLASSES = ('forward', 'backward', 'forward_and_back', 'backward_and_back')
 MOTIONS = ('translate', 'rotate', 'scale')
+# The names of the classes when every base motion is of one kind.
+MOTION_CLASS_NAMES = {
+    'translate': ('moving_right', 'moving_left', 'right_and_back', 'left_and_back'),
+    'rotate': ('turning_clockwise', 'turning_anticlockwise', 'clockwise_and_back', 'anticlockwise_and_back'),
+    'scale': ('approaching', 'receding', 'approaching_then_receding', 'receding_then_approaching'),
+}
 
 
 def frame_order(label: int, num_frames: int) -> np.ndarray:
@@ -70,6 +81,12 @@ class SyntheticActionConfig:
                              f'got {self.num_classes}')
         if self.size < 32:
             raise ValueError(f'size must be >= 32, got {self.size}')
+
+    @property
+    def class_names(self) -> Tuple[str, ...]:
+        """Names of the classes: by motion when there is one kind, else the generic ACTION_CLASSES."""
+        names = MOTION_CLASS_NAMES[self.motions[0]] if len(set(self.motions)) == 1 else ACTION_CLASSES
+        return tuple(names[:self.num_classes])
 
 
 def _background(rng: np.random.Generator, size: int) -> np.ndarray:
@@ -207,7 +224,7 @@ def write_action_benchmark(out_dir: str, seed: int = 0, num_train: int = 150, nu
     split."""
     os.makedirs(out_dir, exist_ok=True)
     with open(osp.join(out_dir, 'classes.txt'), 'w') as f:
-        f.write('\n'.join(ACTION_CLASSES[:cfg.num_classes]) + '\n')
+        f.write('\n'.join(cfg.class_names) + '\n')
     lists = {}
     bar = None
     if progress:
@@ -218,7 +235,7 @@ def write_action_benchmark(out_dir: str, seed: int = 0, num_train: int = 150, nu
         for g, s in enumerate(group_seeds(seed, num, split)):
             motion, videos = render_action_group(s, cfg)
             for label, frames in enumerate(videos):
-                rel = osp.join('videos', split, f'{g:05d}_{motion}_{ACTION_CLASSES[label]}.mp4')
+                rel = osp.join('videos', split, f'{g:05d}_{motion}_{cfg.class_names[label]}.mp4')
                 write_video(osp.join(out_dir, rel), frames, cfg.fps)
                 lines.append(f'{rel} {label}')
             if bar is not None:
@@ -226,7 +243,15 @@ def write_action_benchmark(out_dir: str, seed: int = 0, num_train: int = 150, nu
         lists[split] = osp.join(out_dir, f'{split}_list.txt')
         with open(lists[split], 'w') as f:
             f.write('\n'.join(lines) + '\n')
+    with open(osp.join(out_dir, 'benchmark.json'), 'w') as f:  # what was generated, to check reuse against
+        json.dump(benchmark_spec(seed, num_train, num_val, cfg), f, indent=2)
     return lists
+
+
+def benchmark_spec(seed: int, num_train: int, num_val: int, cfg: SyntheticActionConfig) -> dict:
+    """Everything that determines a generated benchmark (written to its benchmark.json)."""
+    return dict(seed=seed, num_train=num_train, num_val=num_val, size=cfg.size, num_frames=cfg.num_frames,
+                motions=list(cfg.motions), num_classes=cfg.num_classes, fps=cfg.fps)
 
 
 def read_video(path: str) -> np.ndarray:
@@ -237,5 +262,3 @@ def read_video(path: str) -> np.ndarray:
         return np.stack([f.to_ndarray(format='rgb24') for f in container.decode(video=0)])
 
 
-def class_names(num_classes: int = len(ACTION_CLASSES)) -> Sequence[str]:
-    return ACTION_CLASSES[:num_classes]
