@@ -3,13 +3,16 @@
     python tools/demo_main.py [--work-dir work_dirs/demo] [--retrain]
 
 1. generates the synthetic MOT benchmark in the MOT17 layout (data/synthetic_mot, if absent) and
-   converts it to COCO-video json with tools/dataset_converters/mot2coco.py;
+   converts it to COCO-video json with tools/dataset_converters/mot2coco.py (tools/misc/
+   generate_synthetic_mot.py does both);
 2. trains a tiny S-ViT tracker (ByteTrack + YOLOX on a streaming S-ViT) from scratch with
    tools/train.py (skipped when the work dir already holds the final checkpoint, unless --retrain);
 3. tests it on the validation sequences with tools/test.py (TrackEval: HOTA, CLEAR, Identity) and
    prints HOTA, MOTA and IDF1;
 4. tracks one validation sequence frame by frame with demo/mot_demo.py and writes a video of the
-   tracks (boxes and ids).
+   tracks (boxes and ids);
+5. sweeps the test-time memory length of the tracker (tools/analysis_tools/memory_sweep.py) and plots
+   it (tools/analysis_tools/plot_memory_sweep.py); skip with --no-memory-sweep.
 
 Every step is the command a user would run; they are printed before they run.
 """
@@ -35,6 +38,9 @@ def parse_args(argv=None):
     parser.add_argument('--work-dir', default='work_dirs/demo')
     parser.add_argument('--retrain', action='store_true', help='train even if a checkpoint exists')
     parser.add_argument('--video-seq', default='SYN-51', help='validation sequence drawn into the video')
+    parser.add_argument('--memory-lens', type=int, nargs='+', default=[1, 2, 4, 8, 16],
+                        help='test-time memory lengths of the sweep')
+    parser.add_argument('--no-memory-sweep', action='store_true', help='skip the memory-length sweep')
     return parser.parse_args(argv)
 
 
@@ -67,9 +73,9 @@ def main(argv=None):
     train_dir = osp.join(args.work_dir, 'train')
     test_dir = osp.join(args.work_dir, 'test')
 
-    if not osp.isdir(osp.join(REPO, data_root, 'val')):
+    if not osp.isdir(osp.join(REPO, data_root, 'val')):  # generates and converts
         run(['python', 'tools/misc/generate_synthetic_mot.py', '--out', data_root, '--seed', str(args.seed)])
-    if not osp.isfile(osp.join(REPO, data_root, 'annotations', 'val_cocoformat.json')):
+    elif not osp.isfile(osp.join(REPO, data_root, 'annotations', 'val_cocoformat.json')):
         run(['python', 'tools/dataset_converters/mot2coco.py', '-i', data_root, '-o',
              osp.join(data_root, 'annotations'), '--subsets', 'train', 'val'])
 
@@ -86,14 +92,27 @@ def main(argv=None):
     run(['python', 'demo/mot_demo.py', frames, '--config', args.config, '--checkpoint', weights,
          '--out', video])
 
+    sweep = None
+    if not args.no_memory_sweep:
+        sweep_dir = osp.join(args.work_dir, 'memory_sweep')
+        run(['python', 'tools/analysis_tools/memory_sweep.py', args.config, '--checkpoint', weights,
+             '--work-dir', sweep_dir, '--memory-lens', *map(str, args.memory_lens)])
+        run(['python', 'tools/analysis_tools/plot_memory_sweep.py', osp.join(sweep_dir, 'memory_sweep.json')])
+        with open(osp.join(REPO, sweep_dir, 'memory_sweep.json')) as f:
+            sweep = json.load(f)
+
     print(f'\n== make demo: tiny S-ViT tracker trained on CPU, synthetic validation sequences '
           f'({data_root}/val), TrackEval ==')
     print(' '.join(f'{m:>6}' for m in METRICS))
     print(' '.join(f'{100 * metrics[m]:6.1f}' if m != 'IDSW' else f'{metrics[m]:6.0f}' for m in METRICS
                    if m in metrics))
+    if sweep:
+        print('test-time memory length: ' + ', '.join(f'L={L}: HOTA {100 * m["HOTA"]:.1f}' for L, m in sweep.items()))
+        print(f'memory sweep plot: {osp.join(args.work_dir, "memory_sweep", "memory_sweep.png")}')
     print(f'checkpoint: {weights}\ntrack video: {video}\ntotal time: {(time.time() - start) / 60:.1f} min')
     with open(osp.join(REPO, args.work_dir, 'demo_metrics.json'), 'w') as f:
-        json.dump(dict(metrics=metrics, checkpoint=weights, video=video, minutes=(time.time() - start) / 60),
+        json.dump(dict(metrics=metrics, checkpoint=weights, video=video, memory_sweep=sweep,
+                       minutes=(time.time() - start) / 60),
                   f, indent=2)
 
 

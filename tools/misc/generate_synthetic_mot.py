@@ -3,9 +3,13 @@
 Example::
 
     python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot --seed 0
-    python tools/dataset_converters/mot2coco.py ...   # then convert as for MOT17
+
+writes ``<out>/{train,val}/SYN-*/{seqinfo.ini,img1,gt/gt.txt}`` and then converts the labels with
+tools/dataset_converters/mot2coco.py, as for MOT17, to ``<out>/annotations/{train,val}_cocoformat.json``
+(``--no-convert`` skips that).
 """
 import argparse
+import importlib.util
 import os.path as osp
 import sys
 
@@ -24,7 +28,17 @@ def parse_args(argv=None):
     parser.add_argument('--num-frames', type=int, default=120, help='frames per sequence')
     parser.add_argument('--width', type=int, default=320, help='multiple of 32')
     parser.add_argument('--height', type=int, default=192, help='multiple of 32')
+    parser.add_argument('--no-convert', action='store_true', help='do not write the COCO-video json files')
     return parser.parse_args(argv)
+
+
+def convert(out: str) -> None:
+    """Run tools/dataset_converters/mot2coco.py on the train and val sequences."""
+    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'dataset_converters', 'mot2coco.py')
+    spec = importlib.util.spec_from_file_location('mot2coco', path)
+    mot2coco = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mot2coco)
+    mot2coco.main(['-i', out, '-o', osp.join(out, 'annotations'), '--subsets', 'train', 'val'])
 
 
 def main(argv=None):
@@ -34,6 +48,8 @@ def main(argv=None):
                                 num_val=args.num_val, cfg=cfg, progress=True)
     print(f'\nwrote {sum(map(len, names.values()))} sequences to {args.out}: ' +
           ', '.join(f'{split}: {" ".join(n)}' for split, n in names.items()))
+    if not args.no_convert:
+        convert(args.out)
 
 
 if __name__ == '__main__':
