@@ -25,7 +25,7 @@ model = dict(
         frame_tokens=('cls', 'patch_mean'),
         num_layers=1,
         temporal_pos_embed=None,
-        average_clips='score'),
+        average_clips='prob'),
     data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[64.0, 64.0, 64.0]))
 
 data_root = 'data/synthetic_actions_scale2'
