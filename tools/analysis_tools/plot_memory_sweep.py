@@ -41,7 +41,7 @@ def plot_sweep(rows: dict, out: str, title: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     lengths = list(rows)
-    fig, ax = plt.subplots(figsize=(5.6, 3.6))
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for metric in PLOTTED:
         ax.plot(lengths, [100 * rows[L][metric] for L in lengths], marker='o', label=metric)
     ax.set_xscale('log', base=2)
@@ -50,7 +50,7 @@ def plot_sweep(rows: dict, out: str, title: str) -> None:
     ax.set_ylabel('%')
     ax.set_title(title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(loc='center left', bbox_to_anchor=(1.02, 0.5))  # outside: the lines fill the plot
     fig.tight_layout()
     fig.savefig(out, dpi=120)
     plt.close(fig)

@@ -20,7 +20,7 @@ clip_loading = [
         share_random_params=True,
         transforms=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, box_type=None)]),
 ]
-# Mosaic always on: RandomAffine's negative border expects its 2x canvas. The last epoch trains
+# Mosaic always on: RandomAffine's negative border expects its 2x canvas. The last epochs train
 # without Mosaic, RandomAffine and MixUp (YOLOXModeSwitchHook below), on the plain frames.
 train_pipeline = [
     dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False),
@@ -82,6 +82,7 @@ param_scheduler = [
          T_max=max_epochs - 1, convert_to_iter_based=True),
 ]
 custom_hooks = [
+    # mmdet switches when epoch + 1 >= max_epochs - num_last_epochs: 1 -> the last two epochs.
     dict(type='YOLOXModeSwitchHook', num_last_epochs=1,
          skip_type_keys=('ClipMosaic', 'ClipRandomAffine', 'ClipMixUp'), priority=48),
 ]
