@@ -20,11 +20,11 @@ The encoders take turns frame by frame, so that a load from other processes hits
 x-space ratio compares steady medians.
 """
 import argparse
-import json
 import resource
 import time
 from typing import Callable, Dict, List
 
+import mmengine
 import torch
 from mmengine.utils import ProgressBar
 
@@ -232,8 +232,7 @@ def main() -> None:
         training = training_run(args)
     print_tables(args, latency, training)
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(dict(args=vars(args), latency=latency, training=training), f, indent=2)
+        mmengine.dump(dict(args=vars(args), latency=latency, training=training), args.json, indent=2)
 
 
 if __name__ == '__main__':

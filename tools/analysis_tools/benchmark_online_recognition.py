@@ -14,11 +14,11 @@ video), and what the stream holds at the end.
 """
 import argparse
 import copy
-import json
 import time
 from typing import Dict, List
 
 import numpy as np
+import mmengine
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.utils import ProgressBar
@@ -116,8 +116,7 @@ def main() -> Dict:
     ratio = result['re_encoding']['steady']['mean_ms'] / result['streaming']['steady']['mean_ms']
     print(f'steady re-encoding / streaming: {ratio:.1f}x')
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(result, f, indent=2)
+        mmengine.dump(result, args.json, indent=2)
     return result
 
 

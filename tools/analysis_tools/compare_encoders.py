@@ -27,6 +27,7 @@ import time
 from typing import Dict, List
 
 import numpy as np
+import mmengine
 import torch
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -217,8 +218,8 @@ def main(argv=None) -> Dict[str, dict]:
     print(f'\nSynthetic temporal-order actions ({args.data_root}), same budget for every encoder, '
           f'CPU with {torch.get_num_threads()} threads:\n{table}')
     plot_latency(results, osp.join(args.work_dir, 'latency_along_video.png'))
-    with open(osp.join(args.work_dir, 'compare_encoders.json'), 'w') as f:
-        json.dump(dict(chance=chance, data_root=args.data_root, results=results, table=table), f, indent=2)
+    mmengine.dump(dict(chance=chance, data_root=args.data_root, results=results, table=table),
+                  osp.join(args.work_dir, 'compare_encoders.json'), indent=2)
     print(f'wrote {osp.join(args.work_dir, "compare_encoders.json")} and latency_along_video.png')
     return results
 

@@ -20,10 +20,10 @@ clips x crops of the config's test pipeline), see :func:`recognizer_flops`::
 """
 import argparse
 import copy
-import json
 import math
 from typing import Dict, List
 
+import mmengine
 import torch
 from fvcore.nn import FlopCountAnalysis
 from fvcore.nn.jit_handles import get_shape
@@ -80,7 +80,6 @@ def find_backbone_cfg(model_cfg: dict, path: str) -> dict:
 
 def build_counted_model(cfg: Config, path: str) -> nn.Module:
     """Build the SViT of a config, without pretrained weights (they do not change FLOPs)."""
-    import svm  # noqa: F401  (registers SViT)
     from svm.registry import MMACTION_MODELS, MMDET_MODELS
     backbone_cfg = dict(find_backbone_cfg(cfg.model, path))
     backbone_cfg.pop('pretrained', None)
@@ -112,7 +111,6 @@ def recognizer_flops(cfg: Config, path: str, num_frames: int, height: int, width
     """fvcore FLOPs of one view (a clip of T frames) through an SViTRecognizer: its encoder, counted as
     :func:`encoder_frame_flops` does, plus its head (temporal decoder and classifier) on the clip's frame
     tokens; and the number of test views from the config's test pipeline."""
-    import svm  # noqa: F401  (registers the recogniser)
     from mmengine.registry import init_default_scope
 
     from svm.registry import MMACTION_MODELS
@@ -164,8 +162,7 @@ def main() -> Dict:
         result = recognizer_flops(cfg, args.config, T, H, W)
         print_recognizer_flops(result)
         if args.json:
-            with open(args.json, 'w') as f:
-                json.dump(result, f, indent=2)
+            mmengine.dump(result, args.json, indent=2)
         return result
     model = build_counted_model(cfg, args.config)
     per_frame = encoder_frame_flops(model, T, H, W, args.batch, progress=model.attn_mode == 'stream')
@@ -178,8 +175,7 @@ def main() -> Dict:
     g = result['gflops_per_frame']
     print(f'| {g[0]:.2f} | {g[-1]:.2f} | {sum(g) / T:.2f} | {result["gflops_per_clip"]:.1f} |')
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(result, f, indent=2)
+        mmengine.dump(result, args.json, indent=2)
     return result
 
 

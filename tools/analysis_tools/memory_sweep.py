@@ -12,9 +12,9 @@ The test of each length is a normal mmengine test run (logs under ``<work-dir>/m
 is also written to ``<work-dir>/memory_sweep.json``.
 """
 import argparse
-import json
 import os.path as osp
 
+import mmengine
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
@@ -73,8 +73,7 @@ def main(argv=None):
         print(f'memory_len={length}: ' + ', '.join(f'{c} {v:.4f}' for c, v in rows[length].items()))
     table = format_table(rows)
     print('\nS-ViT test-time memory length sweep (' + osp.basename(args.config) + ')\n' + table)
-    with open(osp.join(work_dir, 'memory_sweep.json'), 'w') as f:
-        json.dump({str(k): v for k, v in rows.items()}, f, indent=2)
+    mmengine.dump({str(k): v for k, v in rows.items()}, osp.join(work_dir, 'memory_sweep.json'), indent=2)
     return rows
 
 
