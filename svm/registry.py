@@ -5,21 +5,17 @@ configs with ``default_scope='mmaction'``. Each svm module is registered into th
 codebase that builds it, so configs name svm, mmdet and mmaction2 types alike by their plain names.
 Modules used by both (the S-ViT backbone, its necks) go into both model registries.
 """
-from mmaction.registry import DATASETS as MMACTION_DATASETS
-from mmaction.registry import METRICS as MMACTION_METRICS
 from mmaction.registry import MODELS as MMACTION_MODELS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmdet.registry import DATA_SAMPLERS as MMDET_DATA_SAMPLERS
-from mmdet.registry import HOOKS as MMDET_HOOKS
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 
 __all__ = [
-    'MMACTION_DATASETS', 'MMACTION_METRICS', 'MMACTION_MODELS', 'MMACTION_TRANSFORMS',
-    'MMDET_DATASETS', 'MMDET_DATA_SAMPLERS', 'MMDET_HOOKS', 'MMDET_METRICS', 'MMDET_MODELS',
-    'MMDET_TRANSFORMS', 'register_shared_model'
+    'MMACTION_MODELS', 'MMACTION_TRANSFORMS', 'MMDET_DATASETS', 'MMDET_DATA_SAMPLERS', 'MMDET_METRICS',
+    'MMDET_MODELS', 'MMDET_TRANSFORMS', 'register_shared_model'
 ]
 
 
