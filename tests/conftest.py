@@ -36,8 +36,10 @@ def run_tool(args, cwd=REPO_ROOT, env=None, timeout=600, check=True):
     args = [sys.executable if a == 'python' else str(a) for a in args]
     proc = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
+        # stderr first: it holds the traceback, while stdout is mostly the config and hook listing
         raise AssertionError(f'command failed ({proc.returncode}): {" ".join(args)}\n'
-                             f'--- stdout ---\n{proc.stdout[-6000:]}\n--- stderr ---\n{proc.stderr[-6000:]}')
+                             f'--- stderr (tail) ---\n{proc.stderr[-5000:]}\n'
+                             f'--- stdout (tail) ---\n{proc.stdout[-1500:]}')
     return proc
 
 

@@ -6,6 +6,7 @@ from mmengine.config import Config, DictAction
 from mmengine.evaluator import DumpResults
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from torch.distributed.elastic.multiprocessing.errors import record
 
 from svm.utils.checkpoint import check_checkpoint_fits
 from svm.utils.runner import apply_common_args
@@ -42,6 +43,7 @@ def enable_show_dir(cfg, show_dir):
     hook['test_out_dir'] = show_dir
 
 
+@record  # under torchrun, a failing rank's traceback goes into torchrun's error summary
 def main():
     args = parse_args()
     cfg = Config.fromfile(args.config)

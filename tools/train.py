@@ -5,6 +5,7 @@ import os
 from mmengine.config import Config, DictAction
 from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
+from torch.distributed.elastic.multiprocessing.errors import record
 
 from svm.utils.runner import apply_common_args
 
@@ -58,6 +59,7 @@ def setup_cfg(args) -> Config:
     return cfg
 
 
+@record  # under torchrun, a failing rank's traceback goes into torchrun's error summary
 def main():
     cfg = setup_cfg(parse_args())
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
