@@ -67,3 +67,6 @@ def setup_cpu_distributed(cfg: Config) -> None:
     cfg.model_wrapper_cfg = wrapper
     if not torch_dist.is_initialized():
         torch_dist.init_process_group(**dist_cfg)
+        # creating a gloo group is not a synchronisation point: without one, a fast rank can talk to a
+        # peer whose group is not connected yet (pytorch#61396)
+        torch_dist.barrier()
