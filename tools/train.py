@@ -7,6 +7,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 from torch.distributed.elastic.multiprocessing.errors import record
 
+from svm.utils.checkpoint import find_resume_checkpoint
 from svm.utils.runner import apply_common_args
 
 
@@ -51,8 +52,11 @@ def setup_cfg(args) -> Config:
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
     if args.resume == 'auto':
-        cfg.resume = True
-        cfg.load_from = None
+        # resolved here rather than by mmengine, which trusts a torn `last_checkpoint` pointer
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
+        if not cfg.resume:
+            print(f'--resume: no checkpoint in {cfg.work_dir}, training from the start')
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume

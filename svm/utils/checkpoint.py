@@ -12,9 +12,11 @@ mmengine writes checkpoints by truncating the target and streaming bytes into it
 saving leaves a corrupt file. svm's local file backend writes to a temporary file beside the target and
 renames it into place, so every file mmengine saves is either the old one or the complete new one.
 """
+import logging
 import os
 import os.path as osp
 import pickle
+import re
 import tempfile
 from typing import Any, List, Optional
 
@@ -131,6 +133,35 @@ def check_checkpoint_fits(model: torch.nn.Module, filename: str, max_listed: int
     if problems:
         raise KeyError(f'checkpoint {filename} does not fit the model: ' + '; '.join(problems))
 
+
+
+def find_resume_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint ``--resume`` without a path continues from, or None if the work dir has none.
+
+    mmengine's ``last_checkpoint`` pointer names it, but mmengine writes the pointer in place, so a run
+    killed at that moment leaves it empty or torn, and a checkpoint can be deleted by hand. Then the
+    newest ``iter_N.pth`` / ``epoch_N.pth`` of the work dir is taken instead, with a warning.
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if osp.isfile(pointer):
+        with open(pointer) as f:
+            named = f.read().strip()
+        if named and osp.isfile(named):
+            return named
+        problem = f'names {named!r}, which does not exist' if named else 'is empty'
+    else:
+        problem = 'does not exist'
+    found = []
+    for name in os.listdir(work_dir) if osp.isdir(work_dir) else []:
+        match = re.fullmatch(r'(iter|epoch)_(\d+)\.pth', name)
+        if match:
+            found.append((int(match.group(2)), osp.getmtime(osp.join(work_dir, name)), name))
+    if not found:
+        return None
+    newest = osp.join(work_dir, max(found)[2])
+    print_log(f'{pointer} {problem}: resuming from the newest checkpoint of the work dir, {newest}',
+              logger='current', level=logging.WARNING)
+    return newest
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:

@@ -11,7 +11,8 @@ from tests.conftest import REPO_ROOT, run_tool
 from tests.foundation.test_tools import TOY_CONFIG, TOY_ENV, _assert_same_state, _checkpoint, train
 
 
-def test_killed_training_resumed_ends_with_the_same_weights(tmp_path):
+def full_and_killed_runs(tmp_path):
+    """Work dirs of an uninterrupted toy run and of one SIGKILLed at iteration 5 (checkpoints every 2)."""
     full, killed = tmp_path / 'full', tmp_path / 'killed'
     train(full)
     crashing = tmp_path / 'crashing.py'
@@ -20,9 +21,32 @@ def test_killed_training_resumed_ends_with_the_same_weights(tmp_path):
     proc = run_tool(['python', 'tools/train.py', crashing, '--work-dir', killed], env=TOY_ENV, check=False)
     assert proc.returncode == -signal.SIGKILL
     assert (killed / 'iter_4.pth').exists() and not (killed / 'iter_6.pth').exists()
+    return full, killed
+
+
+def test_killed_training_resumed_ends_with_the_same_weights(tmp_path):
+    full, killed = full_and_killed_runs(tmp_path)
     train(killed, '--resume')
     _assert_same_state(_checkpoint(full / 'iter_6.pth')['state_dict'],
                        _checkpoint(killed / 'iter_6.pth')['state_dict'])
+
+
+def test_resume_survives_a_torn_last_checkpoint_pointer(tmp_path):
+    # mmengine writes `last_checkpoint` in place: a kill at that moment leaves it empty or torn
+    full, killed = full_and_killed_runs(tmp_path)
+    (killed / 'last_checkpoint').write_text(str(killed / 'iter_'))  # torn mid-write
+    proc = train(killed, '--resume')
+    log = proc.stdout + proc.stderr
+    assert 'resuming from the newest checkpoint of the work dir' in log and 'iter_4.pth' in log
+    assert 'resumed epoch: 0, iter: 4' in log
+    _assert_same_state(_checkpoint(full / 'iter_6.pth')['state_dict'],
+                       _checkpoint(killed / 'iter_6.pth')['state_dict'])
+
+
+def test_resume_without_any_checkpoint_starts_from_scratch(tmp_path):
+    (tmp_path / 'last_checkpoint').write_text('')  # a pointer torn before any checkpoint survived
+    proc = train(tmp_path, '--resume')
+    assert 'no checkpoint in' in proc.stdout and (tmp_path / 'iter_6.pth').exists()
 
 
 SAVER = textwrap.dedent('''
