@@ -5,6 +5,7 @@ configs with ``default_scope='mmaction'``. Each svm module is registered into th
 codebase that builds it, so configs name svm, mmdet and mmaction2 types alike by their plain names.
 Modules used by both (the S-ViT backbone, its necks) go into both model registries.
 """
+from mmaction.registry import DATASETS as MMACTION_DATASETS
 from mmaction.registry import MODELS as MMACTION_MODELS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmdet.registry import DATASETS as MMDET_DATASETS
@@ -14,7 +15,7 @@ from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 
 __all__ = [
-    'MMACTION_MODELS', 'MMACTION_TRANSFORMS', 'MMDET_DATASETS', 'MMDET_DATA_SAMPLERS', 'MMDET_METRICS',
+    'MMACTION_DATASETS', 'MMACTION_MODELS', 'MMACTION_TRANSFORMS', 'MMDET_DATASETS', 'MMDET_DATA_SAMPLERS', 'MMDET_METRICS',
     'MMDET_MODELS', 'MMDET_TRANSFORMS', 'register_shared_model'
 ]
 

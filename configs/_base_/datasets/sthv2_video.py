@@ -43,9 +43,9 @@ test_pipeline = [
     dict(type='PackActionInputs'),
 ]
 
-train_dataloader = dict(dataset=dict(ann_file=ann_file_train, data_prefix=dict(video=data_root),
-                                     pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(ann_file=ann_file_val, data_prefix=dict(video=data_root),
-                                   pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(ann_file=ann_file_test, data_prefix=dict(video=data_root),
-                                    pipeline=test_pipeline))
+train_dataloader = dict(dataset=dict(
+    num_classes=174, ann_file=ann_file_train, data_prefix=dict(video=data_root), pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(
+    num_classes=174, ann_file=ann_file_val, data_prefix=dict(video=data_root), pipeline=val_pipeline))
+test_dataloader = dict(dataset=dict(
+    num_classes=174, ann_file=ann_file_test, data_prefix=dict(video=data_root), pipeline=test_pipeline))

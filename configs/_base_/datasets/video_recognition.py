@@ -1,6 +1,7 @@
-# Loaders and metrics shared by the video recognition datasets (mmaction2 VideoDataset: one
-# `<video path> <label>` line per video). Dataset configs add paths and pipelines.
-dataset_type = 'VideoDataset'
+# Loaders and metrics shared by the video recognition datasets (mmaction2's VideoDataset, one
+# `<video path> <label>` line per video, with each line checked: svm's CheckedVideoDataset). Dataset
+# configs add paths, pipelines and num_classes (labels must lie below it).
+dataset_type = 'CheckedVideoDataset'
 train_dataloader = dict(
     batch_size=8,
     num_workers=8,

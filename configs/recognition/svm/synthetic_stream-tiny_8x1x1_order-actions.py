@@ -51,12 +51,14 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=16,
-    dataset=dict(ann_file=f'{data_root}/train_list.txt', data_prefix=dict(video=data_root),
-                 pipeline=train_pipeline))
+    dataset=dict(
+        num_classes=num_classes, ann_file=f'{data_root}/train_list.txt', data_prefix=dict(video=data_root),
+        pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
-    dataset=dict(ann_file=f'{data_root}/val_list.txt', data_prefix=dict(video=data_root),
-                 pipeline=test_pipeline))
+    dataset=dict(
+        num_classes=num_classes, ann_file=f'{data_root}/val_list.txt', data_prefix=dict(video=data_root),
+        pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 max_epochs = 24
