@@ -11,6 +11,8 @@ or ``trust_checkpoint = True`` in the config.
 mmengine writes checkpoints by truncating the target and streaming bytes into it, so a run killed while
 saving leaves a corrupt file. svm's local file backend writes to a temporary file beside the target and
 renames it into place, so every file mmengine saves is either the old one or the complete new one.
+Only mmengine's ``last_checkpoint`` pointer is written in place (by ``open()``): ``--resume`` reads it
+through :func:`find_resume_checkpoint`, which falls back to the newest checkpoint when it is torn.
 """
 import logging
 import os
@@ -134,7 +136,6 @@ def check_checkpoint_fits(model: torch.nn.Module, filename: str, max_listed: int
         raise KeyError(f'checkpoint {filename} does not fit the model: ' + '; '.join(problems))
 
 
-
 def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint ``--resume`` without a path continues from, or None if the work dir has none.
 
@@ -162,6 +163,7 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     print_log(f'{pointer} {problem}: resuming from the newest checkpoint of the work dir, {newest}',
               logger='current', level=logging.WARNING)
     return newest
+
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)
 def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
