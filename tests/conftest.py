@@ -26,7 +26,9 @@ def isolated_default_scope():
     DefaultScope._instance_dict.update(saved)
 
 
-GLOO_TRANSPORT_ERROR = re.compile(r'gloo/transport/tcp/\S+\] (Connection (closed|reset) by peer|Timed out)')
+GLOO_TRANSPORT_ERROR = re.compile(r'gloo/transport/tcp/\S+\].*(Connection (closed|reset) by peer|Timed out)')
+# what locates a failure in a command's stderr: exceptions, aborts, torchrun's per-rank summary
+KEY_LINE = re.compile(r'Error|Exception|Fatal Python error|terminate called|what\(\)|exitcode|File "/')
 
 
 def run_tool(args, cwd=REPO_ROOT, env=None, timeout=600, check=True):
@@ -46,11 +48,24 @@ def run_tool(args, cwd=REPO_ROOT, env=None, timeout=600, check=True):
         warnings.warn(f'gloo transport error, running once more: {" ".join(args)}')
         proc = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     if check and proc.returncode != 0:
-        # stderr first: it holds the traceback, while stdout is mostly the config and hook listing
         raise AssertionError(f'command failed ({proc.returncode}): {" ".join(args)}\n'
-                             f'--- stderr (tail) ---\n{proc.stderr[-5000:]}\n'
+                             f'{failure_excerpt(proc.stderr)}\n'
                              f'--- stdout (tail) ---\n{proc.stdout[-1500:]}')
     return proc
+
+
+def failure_excerpt(stderr: str, max_key_lines: int = 60) -> str:
+    """The lines of a failed command's stderr that say what went wrong, then its tail.
+
+    CI shows only part of a failure, so the key lines (tracebacks of every rank, an abort's thread
+    stacks) come first, and faulthandler's list of extension modules, thousands of characters of
+    noise after an abort, is left out.
+    """
+    lines = [line for line in stderr.splitlines() if not line.startswith('Extension modules:')]
+    key = list(dict.fromkeys(line for line in lines if KEY_LINE.search(line)))  # ordered, no repeats
+    key_text = '\n'.join(key[:max_key_lines])
+    tail = '\n'.join(lines)[-4000:]
+    return f'--- stderr (key lines) ---\n{key_text}\n--- stderr (tail) ---\n{tail}'
 
 
 def free_port() -> int:

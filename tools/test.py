@@ -9,7 +9,7 @@ from mmengine.runner import Runner
 from torch.distributed.elastic.multiprocessing.errors import record
 
 from svm.utils.checkpoint import check_checkpoint_fits
-from svm.utils.runner import apply_common_args
+from svm.utils.runner import apply_common_args, finish_distributed
 
 
 def parse_args():
@@ -61,6 +61,7 @@ def main():
             raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out}')
         runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
     runner.test()
+    finish_distributed()
 
 
 if __name__ == '__main__':

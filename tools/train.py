@@ -8,7 +8,7 @@ from mmengine.runner import Runner
 from torch.distributed.elastic.multiprocessing.errors import record
 
 from svm.utils.checkpoint import find_resume_checkpoint
-from svm.utils.runner import apply_common_args
+from svm.utils.runner import apply_common_args, finish_distributed
 
 
 def parse_args(argv=None):
@@ -68,6 +68,7 @@ def main():
     cfg = setup_cfg(parse_args())
     runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
     runner.train()
+    finish_distributed()
 
 
 if __name__ == '__main__':

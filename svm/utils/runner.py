@@ -1,4 +1,4 @@
-"""What tools/train.py and tools/test.py both do to a config before building the Runner."""
+"""What tools/train.py and tools/test.py both do around the Runner: config set-up and the process group."""
 import difflib
 import inspect
 import os.path as osp
@@ -70,3 +70,16 @@ def setup_cpu_distributed(cfg: Config) -> None:
         # creating a gloo group is not a synchronisation point: without one, a fast rank can talk to a
         # peer whose group is not connected yet (pytorch#61396)
         torch_dist.barrier()
+
+
+def finish_distributed() -> None:
+    """Leave the process group together with the other ranks, while the interpreter is still alive.
+
+    mmengine never destroys the group it creates. A rank that just exits tears gloo down during
+    interpreter finalisation: its worker threads may still release tensors then and abort the process
+    (SIGABRT, pytorch#179291), and a rank that leaves first closes connections a slower rank is still
+    using ("Connection closed by peer"). The barrier lets every rank finish its last collective first.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
