@@ -6,6 +6,7 @@ from typing import Optional
 
 import numpy as np
 from mmdet.evaluation.metrics import MOTChallengeMetric
+from mmengine.dist import barrier, is_main_process
 
 from svm.registry import MMDET_METRICS
 from .mot_files import evaluate_mot_files
@@ -38,7 +39,8 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     AssA, DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity
     with IDF1, IDP, IDR, IDTP/FN/FP), counts and rates as TrackEval computes them (rates are
     fractions). It survives what mmdet's does not: a video without any predicted track or with only
-    tracks of 1-2 frames (the interpolation step crashed), a video without ground truth; it keeps the
+    tracks of 1-2 frames (the interpolation step crashed), a video without ground truth, ranks of a
+    distributed test that start or finish at different times (they share one folder); it keeps the
     result folder to ``<video>.txt`` files and starts every evaluation (validation each epoch) from
     empty per-video state.
 
@@ -49,12 +51,29 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.postprocess_tracklet_methods = [_EmptySafe(m) for m in self.postprocess_tracklet_methods]
-        # mmdet keeps its sequence list in the result folder; keep that folder to <video>.txt files,
-        # as a submission or tools/analysis_tools/mot_eval.py wants it.
-        os.remove(self.seqmap)
-        self.seqmap = osp.join(self.tmp_dir.name, 'videoseq.txt')
-        with open(self.seqmap, 'w') as f:
-            f.write('name\n')
+        # All ranks share one folder (mmdet broadcasts the name rank 0 made), so only rank 0 changes
+        # or removes what is in it, between barriers: every rank has written mmdet's files before
+        # rank 0 moves them, and rank 0 is done (it also empties an existing outfile_prefix) before
+        # any rank writes results.
+        self._owns_tmp_dir = is_main_process()
+        barrier()
+        seqmap = osp.join(self.tmp_dir.name, 'videoseq.txt')
+        if self._owns_tmp_dir:
+            # mmdet keeps its sequence list in the result folder; keep that folder to <video>.txt
+            # files, as a submission or tools/analysis_tools/mot_eval.py wants it
+            os.remove(self.seqmap)
+            with open(seqmap, 'w') as f:
+                f.write('name\n')
+        self.seqmap = seqmap
+        barrier()
+        os.makedirs(self.pred_dir, exist_ok=True)
+
+    def __del__(self):
+        # mmdet removes the shared folder from every rank, so a rank that finished first pulled it
+        # from under the others; the rank that made it removes it (the others' own, unused temporary
+        # folders go with their TemporaryDirectory finalizers)
+        if getattr(self, '_owns_tmp_dir', False):
+            super().__del__()
 
     def _save_one_video_gts_preds(self, seq: str) -> None:
         super()._save_one_video_gts_preds(seq)

@@ -123,3 +123,39 @@ def test_metric_evaluates_again_each_validation():
         assert res['motchallenge-metric/HOTA'] == pytest.approx(1.0)
         assert res['motchallenge-metric/MOTA'] == pytest.approx(1.0)
         assert res['motchallenge-metric/IDF1'] == pytest.approx(1.0)
+
+
+def test_ranks_share_the_result_folder_and_only_rank0_removes_it(tmp_path, monkeypatch):
+    """Distributed testing, with the two ranks simulated in one process in the order the metric's
+    barriers impose: every rank writes results into the folder rank 0 made, and a rank that finishes
+    first leaves it to the others (mmdet's metric removed it from every rank)."""
+    import gc
+
+    import mmdet.evaluation.metrics.mot_challenge_metric as mmdet_metric
+
+    import svm.evaluation.mot_metric as svm_metric
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    monkeypatch.setattr(mmdet_metric, 'get_tmpdir', lambda: str(shared))  # rank 0's name, broadcast
+
+    monkeypatch.setattr(svm_metric, 'is_main_process', lambda: False)
+    rank1 = svm_metric.MOTTrackEvalMetric()
+    monkeypatch.setattr(svm_metric, 'is_main_process', lambda: True)
+    rank0 = svm_metric.MOTTrackEvalMetric()
+    for metric, seq in ((rank1, 'SEQ-B'), (rank0, 'SEQ-A')):
+        for sample in frame_samples(seq, [[(10, 20, 40, 60)]] * 3):
+            metric.process({}, [sample.to_dict()])
+    del metric
+    pred_dir = rank0.pred_dir
+    assert sorted(os.listdir(pred_dir)) == ['SEQ-A.txt', 'SEQ-B.txt']
+
+    del rank1
+    gc.collect()
+    assert sorted(os.listdir(pred_dir)) == ['SEQ-A.txt', 'SEQ-B.txt']
+    rank0.seq_info['SEQ-B'] = dict(seq_length=3, gt_tracks=[], pred_tracks=[])  # what all_gather brings
+    res = rank0.evaluate()
+    assert res['motchallenge-metric/HOTA'] == pytest.approx(1.0)
+    assert res['motchallenge-metric/IDF1'] == pytest.approx(1.0)
+    del rank0
+    gc.collect()
+    assert not shared.exists()
