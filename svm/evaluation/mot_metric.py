@@ -39,10 +39,11 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     AssA, DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity
     with IDF1, IDP, IDR, IDTP/FN/FP), counts and rates as TrackEval computes them (rates are
     fractions). It survives what mmdet's does not: a video without any predicted track or with only
-    tracks of 1-2 frames (the interpolation step crashed), a video without ground truth, ranks of a
-    distributed test that start or finish at different times (they share one folder); it keeps the
-    result folder to ``<video>.txt`` files and starts every evaluation (validation each epoch) from
-    empty per-video state.
+    tracks of 1-2 frames (the interpolation step crashed), a video without ground truth, a distributed
+    test over several machines (each rank wrote its videos' files into a folder in its own machine's
+    /tmp and rank 0 read only its own; here the rows are gathered and rank 0 writes every file), ranks
+    that start or finish at different times; it keeps the result folder to ``<video>.txt`` files and
+    starts every evaluation (validation each epoch) from empty per-video state.
 
     For a test-server submission set ``format_only=True`` and ``outfile_prefix``: the result files
     are ``<outfile_prefix>/default-tracker/<video>.txt``.
@@ -51,10 +52,8 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.postprocess_tracklet_methods = [_EmptySafe(m) for m in self.postprocess_tracklet_methods]
-        # All ranks share one folder (mmdet broadcasts the name rank 0 made), so only rank 0 changes
-        # or removes what is in it, between barriers: every rank has written mmdet's files before
-        # rank 0 moves them, and rank 0 is done (it also empties an existing outfile_prefix) before
-        # any rank writes results.
+        # Ranks on one machine share the folder (mmdet broadcasts the name rank 0 made) and each has
+        # written mmdet's sequence list into it; after the barrier rank 0 alone changes the folder.
         self._owns_tmp_dir = is_main_process()
         barrier()
         seqmap = osp.join(self.tmp_dir.name, 'videoseq.txt')
@@ -65,8 +64,6 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
             with open(seqmap, 'w') as f:
                 f.write('name\n')
         self.seqmap = seqmap
-        barrier()
-        os.makedirs(self.pred_dir, exist_ok=True)
 
     def __del__(self):
         # mmdet removes the shared folder from every rank, so a rank that finished first pulled it
@@ -76,12 +73,23 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
             super().__del__()
 
     def _save_one_video_gts_preds(self, seq: str) -> None:
-        super()._save_one_video_gts_preds(seq)
-        gt_file = osp.join(self.gt_dir, seq + '.txt')
-        if not osp.exists(gt_file):
-            open(gt_file, 'w').close()  # no ground-truth box in this video
+        """Keep a finished (post-processed) video's rows, as arrays, for :meth:`evaluate` to gather."""
+        info = self.seq_info[seq]
+        info['pred_tracks'] = np.array(info['pred_tracks'], dtype=np.float64).reshape(-1, 7)
+        info['gt_tracks'] = np.array(info['gt_tracks'], dtype=np.float64).reshape(-1, 9)
+
+    def _write_files(self) -> None:
+        """Write every video's result and ground-truth file with mmdet's writer (rank 0, after the
+        rows of all ranks are gathered)."""
+        for seq, info in self.seq_info.items():
+            info['gt_tracks'] = list(info['gt_tracks'])  # mmdet's writer tests the list for emptiness
+            super()._save_one_video_gts_preds(seq)
+            gt_file = osp.join(self.gt_dir, seq + '.txt')
+            if not osp.exists(gt_file):
+                open(gt_file, 'w').close()  # no ground-truth box in this video
 
     def compute_metrics(self, results: Optional[list] = None) -> dict:
+        self._write_files()
         if self.format_only:
             return {}
         per_seq = evaluate_mot_files(

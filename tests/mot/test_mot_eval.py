@@ -125,10 +125,10 @@ def test_metric_evaluates_again_each_validation():
         assert res['motchallenge-metric/IDF1'] == pytest.approx(1.0)
 
 
-def test_ranks_share_the_result_folder_and_only_rank0_removes_it(tmp_path, monkeypatch):
-    """Distributed testing, with the two ranks simulated in one process in the order the metric's
-    barriers impose: every rank writes results into the folder rank 0 made, and a rank that finishes
-    first leaves it to the others (mmdet's metric removed it from every rank)."""
+def test_rank0_writes_and_scores_the_videos_of_every_rank(tmp_path, monkeypatch):
+    """Distributed testing, two ranks simulated in one process: a rank keeps its videos' rows, rank 0
+    writes every file after the gather (ranks on other machines see another /tmp), and a rank that
+    finishes first leaves the folder to rank 0 (mmdet's metric removed it from every rank)."""
     import gc
 
     import mmdet.evaluation.metrics.mot_challenge_metric as mmdet_metric
@@ -139,23 +139,27 @@ def test_ranks_share_the_result_folder_and_only_rank0_removes_it(tmp_path, monke
     monkeypatch.setattr(mmdet_metric, 'get_tmpdir', lambda: str(shared))  # rank 0's name, broadcast
 
     monkeypatch.setattr(svm_metric, 'is_main_process', lambda: False)
-    rank1 = svm_metric.MOTTrackEvalMetric()
+    rank1 = svm_metric.MOTTrackEvalMetric(postprocess_tracklet_cfg=[dict(type='InterpolateTracklets')])
     monkeypatch.setattr(svm_metric, 'is_main_process', lambda: True)
-    rank0 = svm_metric.MOTTrackEvalMetric()
-    for metric, seq in ((rank1, 'SEQ-B'), (rank0, 'SEQ-A')):
-        for sample in frame_samples(seq, [[(10, 20, 40, 60)]] * 3):
-            metric.process({}, [sample.to_dict()])
-    del metric
+    rank0 = svm_metric.MOTTrackEvalMetric(postprocess_tracklet_cfg=[dict(type='InterpolateTracklets')])
+    boxes = [[(10, 20, 40, 60), (60, 20, 90, 60)]] * 6
+    for sample in frame_samples('SEQ-B', boxes):
+        rank1.process({}, [sample.to_dict()])
+    for sample in frame_samples('SEQ-A', boxes):
+        rank0.process({}, [sample.to_dict()])
     pred_dir = rank0.pred_dir
-    assert sorted(os.listdir(pred_dir)) == ['SEQ-A.txt', 'SEQ-B.txt']
+    assert os.listdir(pred_dir) == []  # nothing is written before the gather
 
+    rank1_rows = dict(rank1.seq_info)
     del rank1
     gc.collect()
-    assert sorted(os.listdir(pred_dir)) == ['SEQ-A.txt', 'SEQ-B.txt']
-    rank0.seq_info['SEQ-B'] = dict(seq_length=3, gt_tracks=[], pred_tracks=[])  # what all_gather brings
+    assert osp.isdir(pred_dir)
+    monkeypatch.setattr(mmdet_metric, 'all_gather_object', lambda own: [own, rank1_rows])
     res = rank0.evaluate()
+    assert sorted(os.listdir(pred_dir)) == ['SEQ-A.txt', 'SEQ-B.txt']
+    assert len(open(osp.join(pred_dir, 'SEQ-B.txt')).readlines()) == 12
     assert res['motchallenge-metric/HOTA'] == pytest.approx(1.0)
-    assert res['motchallenge-metric/IDF1'] == pytest.approx(1.0)
+    assert res['motchallenge-metric/CLR_TP'] == 24  # both videos scored
     del rank0
     gc.collect()
     assert not shared.exists()
