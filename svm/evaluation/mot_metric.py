@@ -29,6 +29,12 @@ class _EmptySafe:
         return self.method.forward(pred_tracks)
 
 
+def _rows(rows, width: int) -> np.ndarray:
+    """A video's rows (a list of 1-D arrays or tensors, or an array) as one 2-D array, (0, width) if none."""
+    rows = np.array(rows, dtype=np.float64)
+    return rows if rows.ndim == 2 else rows.reshape(0, width)
+
+
 @MMDET_METRICS.register_module()
 class MOTTrackEvalMetric(MOTChallengeMetric):
     """mmdet's :class:`MOTChallengeMetric` (same arguments, same result files), scored by
@@ -75,8 +81,8 @@ class MOTTrackEvalMetric(MOTChallengeMetric):
     def _save_one_video_gts_preds(self, seq: str) -> None:
         """Keep a finished (post-processed) video's rows, as arrays, for :meth:`evaluate` to gather."""
         info = self.seq_info[seq]
-        info['pred_tracks'] = np.array(info['pred_tracks'], dtype=np.float64).reshape(-1, 7)
-        info['gt_tracks'] = np.array(info['gt_tracks'], dtype=np.float64).reshape(-1, 9)
+        info['pred_tracks'] = _rows(info['pred_tracks'], width=7)
+        info['gt_tracks'] = _rows(info['gt_tracks'], width=9)
 
     def _write_files(self) -> None:
         """Write every video's result and ground-truth file with mmdet's writer (rank 0, after the
