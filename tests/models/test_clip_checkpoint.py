@@ -179,3 +179,18 @@ def test_pretrained_in_init_weights(clip, tmp_path):
     model = SViT(arch=TINY, img_size=RES, pretrained=str(path))
     model.init_weights()
     assert_copied(model, clip)
+
+
+def test_reuse_clip_ln_post_puts_it_on_the_last_output(clip, tmp_path):
+    """The release's choice: the last block's output norm starts from CLIP's ln_post; the others are new."""
+    path = tmp_path / 'clip.pth'
+    torch.save(clip.state_dict(), path)
+    model = SViT(arch=TINY, img_size=RES, window_size=2, with_cls_token=False, out_indices=(0, 1),
+                 reuse_clip_ln_post=True)
+    report = load_clip_visual(model, str(path))
+    torch.testing.assert_close(model.out_norms[1].weight, clip.visual.ln_post.weight)
+    torch.testing.assert_close(model.out_norms[1].bias, clip.visual.ln_post.bias)
+    assert torch.equal(model.out_norms[0].weight, torch.ones(WIDTH))  # new
+    assert 'out_norms.1.weight' in report.loaded and 'ln_post.weight' not in report.unexpected
+    with pytest.raises(ValueError, match=r'reuse_clip_ln_post=True .* do not include block 1'):
+        SViT(arch=TINY, img_size=RES, out_indices=(0, ), reuse_clip_ln_post=True)

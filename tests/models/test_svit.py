@@ -326,3 +326,25 @@ def test_memory_follows_inference_mode_between_videos():
     model.reset_memory()
     model(clip[:, 0])[-1].sum().backward()  # a video with autograd after one in inference mode
     assert model.blocks[0].attn.t2d_q_proj.weight.grad is not None
+
+
+@pytest.mark.parametrize('mode', ['stream', 'clip'])
+def test_t2d_initialisations(mode):
+    """'trunc_normal': std 0.02 projections; 'release': xavier-uniform input projections (bound sqrt(3 / C)),
+    nn.Linear's default for the output projection (bound 1 / sqrt(C)); zero biases and alpha 1e-4 in both."""
+    torch.manual_seed(0)
+    C = 256
+    trunc = SpaceTimeAttention(C, 4, attn_mode=mode)
+    release = SpaceTimeAttention(C, 4, attn_mode=mode, t2d_init='release')
+    inputs = [release.t2d_q_proj] + ([release.t2d_kv_proj] if mode == 'clip' else [])
+    for linear in inputs:
+        bound = (6 / (linear.in_features + linear.out_features))**0.5
+        assert 0.95 * bound < linear.weight.abs().max() <= bound
+    assert 0.95 * C**-0.5 < release.t2d_out_proj.weight.abs().max() <= C**-0.5
+    assert trunc.t2d_q_proj.weight.std().item() == pytest.approx(0.02, rel=0.05)
+    assert trunc.t2d_out_proj.weight.std().item() == pytest.approx(0.02, rel=0.05)
+    for attn in (trunc, release):
+        assert not attn.t2d_q_proj.bias.any() and not attn.t2d_out_proj.bias.any()
+        assert torch.equal(attn.t2d_alpha, torch.full((C, ), 1e-4))
+    with pytest.raises(ValueError, match="t2d_init must be one of"):
+        SpaceTimeAttention(C, 4, t2d_init='xavier')

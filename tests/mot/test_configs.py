@@ -3,6 +3,7 @@ import glob
 import os.path as osp
 
 import pytest
+import torch
 from mmengine.config import Config
 
 from tests.conftest import REPO_ROOT
@@ -55,7 +56,7 @@ def test_paper_recipe():
     assert opt.paramwise_cfg.backbone_lr_mult == 0.1  # where it applies: the next test
     assert opt.paramwise_cfg.norm_decay_mult == 0 and opt.paramwise_cfg.bias_decay_mult == 0
     assert cfg.train_cfg.max_epochs == 10 and bb.with_cp
-    assert cfg.param_scheduler[1].eta_min == pytest.approx(2.5e-4 * 0.05)
+    assert cfg.param_scheduler[1].eta_min_ratio == 0.05  # the lr at the end: test_schedules_end_at_5_percent
     ema = [h for h in cfg.custom_hooks if h.type == 'EMAHook'][0]
     assert ema.momentum == 1e-4
     # evaluation: TrackEval's three families after interpolation of 5..20-frame gaps
@@ -119,3 +120,127 @@ def test_cfg_option_sets_the_test_memory_length():
     cfg.merge_from_dict({'model.detector.backbone.memory_len': 7})
     model = MODELS.build(cfg.model)
     assert [blk.attn.memory_len for blk in model.detector.backbone.blocks] == [7, 7, 7]
+
+
+RELEASE = 'bytetrack_svit-b16-release_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth'
+
+
+def test_release_recipe_settings():
+    """The release's recipe (docs/mot.md, 'The release's recipe'), setting by setting."""
+    cfg = load(RELEASE)
+    bb = cfg.model.detector.backbone
+    assert (bb.drop_path_rate, bb.t2d_init, bb.reuse_clip_ln_post) == (0.0, 'release', True)
+    assert (bb.memory_len, bb.memory_policy, bb.with_cp) == (2, 'merge', True)
+    pre = cfg.model.data_preprocessor
+    assert (pre.mean, pre.std) == ([123.675, 116.28, 103.53], [58.395, 57.12, 57.375])
+    assert pre.batch_augments[0].interval == 2  # a new size per clip under the frame-stepped loop
+    sync_bn = dict(type='SyncBN', momentum=0.03, eps=0.001)
+    assert cfg.model.detector.neck[1].norm_cfg == sync_bn and cfg.model.detector.bbox_head.norm_cfg == sync_bn
+    assert cfg.model.detector.neck[0].type == 'SimplePyramid'
+    for pipeline in (cfg.train_dataloader.dataset.pipeline, cfg.test_dataloader.dataset.pipeline):
+        steps = [t.type for t in pipeline] + [t.type for p in pipeline for t in p.get('transforms', [])]
+        assert 'Pad' not in steps  # the data preprocessor pads, after normalising
+    assert (cfg.train_cfg.type, cfg.train_cfg.num_frames, cfg.train_cfg.val_interval) == ('FrameSteppedTrainLoop', 2, 1)
+    assert cfg.model.clip_forward == 'parallel'
+    assert [h.type for h in cfg.custom_hooks] == ['SyncNormHook', 'EMAHook']  # no mode switch, no L1 loss
+    assert cfg.optim_wrapper.loss_scale == dict(init_scale=512.)
+    ckpt = cfg.default_hooks.checkpoint
+    assert (ckpt.max_keep_ckpts, ckpt.save_best, ckpt.rule) == (10, 'motchallenge-metric/HOTA', 'greater')
+    assert cfg.randomness.seed == 1024
+    test = load(RELEASE + '_test-mot17halfval')
+    assert (test.model.detector.backbone.memory_len, test.model.detector.backbone.memory_policy) == (32, 'merge')
+    assert test.model.detector.backbone.pretrained is None and test.test_cfg.fp16
+
+
+def test_release_pads_with_zero_after_normalising():
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import MODELS
+    from mmdet.structures import DetDataSample, TrackDataSample
+    init_default_scope('mmdet')
+    pre = MODELS.build(load(RELEASE).model.data_preprocessor)
+    img = torch.randint(0, 256, (1, 3, 70, 90), dtype=torch.uint8)  # one frame, BGR, not a multiple of 32
+    sample = TrackDataSample()
+    sample.video_data_samples = [DetDataSample(metainfo=dict(img_shape=(70, 90)))]
+    out = pre(dict(inputs=[img], data_samples=[sample]), training=False)['inputs'][0, 0]
+    assert out.shape == (3, 96, 96)
+    mean = torch.tensor([123.675, 116.28, 103.53])[:, None, None]
+    std = torch.tensor([58.395, 57.12, 57.375])[:, None, None]
+    torch.testing.assert_close(out[:, :70, :90], (img[0].flip(0).float() - mean) / std)
+    assert not out[:, 70:].any() and not out[:, :, 90:].any()
+
+
+def simulate_lr(cfg, epoch_length: int) -> list:
+    """lr of a group at 1x and one at 0.1x at every iteration of the config's schedule."""
+    from mmdet.registry import PARAM_SCHEDULERS
+    params = [torch.nn.Parameter(torch.zeros(1)) for _ in range(2)]
+    base = cfg.optim_wrapper.optimizer.lr
+    opt = torch.optim.AdamW([dict(params=[params[0]], lr=base), dict(params=[params[1]], lr=0.1 * base)], lr=base)
+    schedulers = []
+    for sched in cfg.param_scheduler:
+        sched = dict(sched)
+        kind, convert = PARAM_SCHEDULERS.get(sched.pop('type')), sched.pop('convert_to_iter_based', False)
+        schedulers.append(kind.build_iter_from_epoch(optimizer=opt, epoch_length=epoch_length, **sched)
+                          if convert else kind(optimizer=opt, **sched))
+    lrs = []
+    for _ in range(cfg.train_cfg.max_epochs * epoch_length):
+        lrs.append([g['lr'] / base for g in opt.param_groups])
+        for s in schedulers:
+            s.step()
+    return lrs
+
+
+@pytest.mark.parametrize('name, constant_from', [(PAPER, 9.0), (RELEASE, 9.5)])
+def test_schedules_end_at_5_percent(name, constant_from):
+    """YOLOX's schedule: warm-up over epoch 1, cosine to 0.05x of every group's lr, then constant: the last
+    epoch (svm), the last half epoch (the release counts its constant part in clips, iterating frames)."""
+    epoch_length = 100
+    lrs = simulate_lr(load(name), epoch_length)
+    start = int(constant_from * epoch_length)
+    assert lrs[epoch_length][0] == pytest.approx(1.0, abs=1e-3)  # warm-up done
+    assert lrs[epoch_length // 2][0] == pytest.approx(0.25, rel=0.05)  # quadratic
+    for fast, slow in lrs[start:]:
+        assert (fast, slow) == (pytest.approx(0.05, rel=1e-3), pytest.approx(0.005, rel=1e-3))
+    assert lrs[start - epoch_length // 4][0] > 0.051  # still annealing
+
+
+def test_release_learning_rates_and_decay():
+    """mmcv's custom_keys, as the release: matched parameters are decayed (norms and biases too), x1 for
+    the residual blocks, the adapter and the new norms of blocks 6 and 9, x0.1 for the rest of the backbone
+    (CLIP's ln_post on block 12 included); neck and head norms and biases are not decayed."""
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+
+    from mmdet.registry import MODELS
+    init_default_scope('mmdet')
+    cfg = load(RELEASE)
+    cfg.model.detector.backbone.pretrained = None
+    cfg.model.detector.neck[1].norm_cfg = cfg.model.detector.bbox_head.norm_cfg = dict(type='BN')  # built on CPU
+    model = MODELS.build(cfg.model)
+    cfg.optim_wrapper.type = 'OptimWrapper'
+    cfg.optim_wrapper.pop('loss_scale')
+    optim = build_optim_wrapper(model, cfg.optim_wrapper).optimizer
+    group_of = {id(p): g for g in optim.param_groups for p in g['params']}
+    params = dict(model.named_parameters())
+    base = 2.5e-4
+
+    def lr_wd(name):
+        g = group_of[id(params[name])]
+        return pytest.approx(g['lr'] / base), g['weight_decay']
+
+    expected = {
+        'detector.backbone.ln_pre.bias': (0.1, 0.05),
+        'detector.backbone.transformer.resblocks.3.ln_1.weight': (0.1, 0.05),
+        'detector.backbone.transformer.resblocks.3.attn.t2d_alpha': (0.1, 0.05),
+        'detector.backbone.transformer.resblocks.3.attn.t2d_q_proj.bias': (0.1, 0.05),
+        'detector.backbone.out_norms.2.weight': (0.1, 0.05),
+        'detector.backbone.out_norms.0.weight': (1.0, 0.05),
+        'detector.backbone.out_norms.1.bias': (1.0, 0.05),
+        'detector.backbone.conv_blocks.2.norm1.weight': (1.0, 0.05),
+        'detector.neck.0.stages.0.0.bias': (1.0, 0.05),
+        'detector.neck.0.stages.1.2.weight': (1.0, 0.05),
+        'detector.neck.1.out_convs.0.conv.weight': (1.0, 0.05),
+        'detector.neck.1.out_convs.0.bn.weight': (1.0, 0.0),
+        'detector.bbox_head.multi_level_conv_cls.0.bias': (1.0, 0.0),
+    }
+    assert {name: lr_wd(name) for name in expected} == expected

@@ -28,9 +28,9 @@ param_scheduler = [
     dict(type='QuadraticWarmupLR', by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
     dict(
         type='CosineAnnealingLR',
-        eta_min=base_lr * 0.05,
+        eta_min_ratio=0.05,  # of each group's own lr (the backbone's 0.1x included)
         begin=1,
-        T_max=max_epochs - num_last_epochs,
+        T_max=max_epochs - num_last_epochs - 1,  # reaches 0.05x where it ends
         end=max_epochs - num_last_epochs,
         by_epoch=True,
         convert_to_iter_based=True),

@@ -8,7 +8,8 @@ Plain state dicts are read with ``torch.load(weights_only=True)``.
 
 CLIP's class-token position is dropped when the model has no class token, and the position embedding is
 resized (bicubic) to the model's grid. S-ViT's new parameters (T2D projections, alpha, residual conv
-blocks, output norms) keep their own initialisation.
+blocks, output norms) keep their own initialisation, except the last output norm of a model built with
+``reuse_clip_ln_post=True``, which takes CLIP's ``ln_post``.
 """
 import os
 import re
@@ -124,6 +125,10 @@ def load_clip_visual(model: nn.Module, path: str, logger: str = 'current') -> CL
     state = dict(state)
     state['positional_embedding'] = adapt_position_embedding(
         state['positional_embedding'], model.with_cls_token, model.img_size // model.patch_size)
+    if getattr(model, 'reuse_clip_ln_post', False) and 'ln_post.weight' in state:
+        last = len(model.out_norms) - 1
+        for name in ('weight', 'bias'):
+            state[f'out_norms.{last}.{name}'] = state.pop(f'ln_post.{name}')
     own = model.state_dict()
     mismatched = [f'{k}: checkpoint {tuple(v.shape)} vs model {tuple(own[k].shape)}'
                   for k, v in state.items() if k in own and v.shape != own[k].shape]

@@ -33,7 +33,7 @@ class ResidualAttentionBlock(nn.Module):
         embed_dims: C.
         num_heads: number of heads.
         drop_path_rate: stochastic depth rate of both residual branches.
-        **attn_kwargs: attn_mode, window_size, memory_len, memory_policy, alpha_init.
+        **attn_kwargs: attn_mode, window_size, memory_len, memory_policy, alpha_init, t2d_init.
     """
 
     def __init__(self, embed_dims: int, num_heads: int, drop_path_rate: float = 0., **attn_kwargs) -> None:
@@ -85,6 +85,11 @@ class SViT(BaseModule):
         with_cp: gradient checkpointing of the blocks in parallel mode (streaming mutates the memory
             during the forward pass, so its steps are not recomputed).
         alpha_init: initial value of T2D's per-channel gate alpha.
+        t2d_init: initialisation of T2D's new projections, 'trunc_normal' or 'release' (see
+            :class:`SpaceTimeAttention`).
+        reuse_clip_ln_post: the norm of the last block's output starts from CLIP's pretrained ``ln_post``
+            when ``pretrained`` is loaded (as in the authors' MOT release; it needs the last block in
+            ``out_indices``); otherwise every output norm is new.
         pretrained: a CLIP checkpoint (TorchScript archive, OpenAI or open_clip state dict) loaded by
             :meth:`init_weights`.
         init_cfg: mmengine initialisation config.
@@ -105,6 +110,8 @@ class SViT(BaseModule):
                  drop_path_rate: float = 0.,
                  with_cp: bool = False,
                  alpha_init: float = 1e-4,
+                 t2d_init: str = 'trunc_normal',
+                 reuse_clip_ln_post: bool = False,
                  pretrained: Optional[str] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
@@ -126,6 +133,10 @@ class SViT(BaseModule):
         self.with_cls_token = with_cls_token
         self.out_type = out_type
         self.out_indices = tuple(sorted({self._block_index(i, num_layers, 'out_indices') for i in out_indices}))
+        if reuse_clip_ln_post and self.out_indices[-1] != num_layers - 1:
+            raise ValueError(f'reuse_clip_ln_post=True puts CLIP\'s ln_post on the last block\'s output, but '
+                             f'out_indices {tuple(out_indices)} do not include block {num_layers - 1}')
+        self.reuse_clip_ln_post = reuse_clip_ln_post
         self.with_cp = with_cp
         self.pretrained = pretrained
 
@@ -141,7 +152,8 @@ class SViT(BaseModule):
             resblocks=nn.ModuleList(
                 ResidualAttentionBlock(
                     C, arch['num_heads'], dpr[i], attn_mode=attn_mode, window_size=window_sizes[i],
-                    memory_len=memory_len, memory_policy=memory_policy, alpha_init=alpha_init)
+                    memory_len=memory_len, memory_policy=memory_policy, alpha_init=alpha_init,
+                    t2d_init=t2d_init)
                 for i in range(num_layers))))
         self.conv_blocks = nn.ModuleDict({
             str(self._block_index(i, num_layers, 'residual_block_indices')): ResBottleneckBlock(C, C // 2)

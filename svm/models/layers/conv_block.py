@@ -4,7 +4,14 @@ from torch import Tensor, nn
 
 
 class LayerNorm2d(nn.LayerNorm):
-    """LayerNorm over the channels of an (N, C, H, W) map."""
+    """LayerNorm over the channels of an (N, C, H, W) map.
+
+    eps is 1e-6, as in ViTDet and the S-ViT release (its residual blocks and pyramid adapter), so that
+    the release's weights give the release's features.
+    """
+
+    def __init__(self, num_channels: int, eps: float = 1e-6) -> None:
+        super().__init__(num_channels, eps=eps)
 
     def forward(self, x: Tensor) -> Tensor:
         x = F.layer_norm(x.permute(0, 2, 3, 1), self.normalized_shape, self.weight, self.bias, self.eps)

@@ -9,6 +9,7 @@ from .kv_memory import (KVMemory, from_column_layout, from_row_layout, to_column
                         to_row_layout)
 
 ATTN_MODES = ('space', 'stream', 'clip')
+T2D_INITS = ('trunc_normal', 'release')
 
 
 def causal_frame_mask(num_frames: int, tokens_per_frame: int, memory_len: int,
@@ -45,6 +46,9 @@ class SpaceTimeAttention(nn.Module):
         memory_len: L, frames held by the memory ('stream').
         memory_policy: ``'fifo'`` or ``'merge'`` (see :class:`KVMemory`).
         alpha_init: initial value of alpha.
+        t2d_init: initialisation of T2D's new projections: ``'trunc_normal'`` (std 0.02, zero bias, as
+            ViT heads) or ``'release'`` (the authors' release: xavier-uniform query (and key/value)
+            projections, PyTorch's default Linear initialisation for the output projection, zero biases).
     """
 
     def __init__(self,
@@ -54,10 +58,13 @@ class SpaceTimeAttention(nn.Module):
                  window_size: Optional[int] = None,
                  memory_len: int = 32,
                  memory_policy: str = 'fifo',
-                 alpha_init: float = 1e-4) -> None:
+                 alpha_init: float = 1e-4,
+                 t2d_init: str = 'trunc_normal') -> None:
         super().__init__()
         if attn_mode not in ATTN_MODES:
             raise ValueError(f'attn_mode must be one of {ATTN_MODES}, got {attn_mode!r}')
+        if t2d_init not in T2D_INITS:
+            raise ValueError(f't2d_init must be one of {T2D_INITS}, got {t2d_init!r}')
         if embed_dims % num_heads:
             raise ValueError(f'embed_dims {embed_dims} is not divisible by num_heads {num_heads}')
         self.embed_dims = embed_dims
@@ -74,12 +81,15 @@ class SpaceTimeAttention(nn.Module):
             self.t2d_q_proj = nn.Linear(embed_dims, embed_dims)
             self.t2d_out_proj = nn.Linear(embed_dims, embed_dims)
             self.t2d_alpha = nn.Parameter(torch.full((embed_dims, ), float(alpha_init)))
-            new_linears = [self.t2d_q_proj, self.t2d_out_proj]
+            input_linears = [self.t2d_q_proj]
             if attn_mode == 'clip':
                 self.t2d_kv_proj = nn.Linear(embed_dims, 2 * embed_dims)
-                new_linears.append(self.t2d_kv_proj)
-            for linear in new_linears:
-                nn.init.trunc_normal_(linear.weight, std=0.02)
+                input_linears.append(self.t2d_kv_proj)
+            for linear in input_linears + [self.t2d_out_proj]:
+                if t2d_init == 'trunc_normal':
+                    nn.init.trunc_normal_(linear.weight, std=0.02)
+                elif linear is not self.t2d_out_proj:  # 'release'; its output projection keeps nn.Linear's init
+                    nn.init.xavier_uniform_(linear.weight)
                 nn.init.zeros_(linear.bias)
         self.memory = KVMemory(memory_len, memory_policy) if attn_mode == 'stream' else None
 
