@@ -10,13 +10,14 @@ from mmaction.registry import MODELS as MMACTION_MODELS
 from mmaction.registry import TRANSFORMS as MMACTION_TRANSFORMS
 from mmdet.registry import DATASETS as MMDET_DATASETS
 from mmdet.registry import DATA_SAMPLERS as MMDET_DATA_SAMPLERS
+from mmdet.registry import LOOPS as MMDET_LOOPS
 from mmdet.registry import METRICS as MMDET_METRICS
 from mmdet.registry import MODELS as MMDET_MODELS
 from mmdet.registry import TRANSFORMS as MMDET_TRANSFORMS
 
 __all__ = [
     'MMACTION_DATASETS', 'MMACTION_MODELS', 'MMACTION_TRANSFORMS', 'MMDET_DATASETS', 'MMDET_DATA_SAMPLERS',
-    'MMDET_METRICS', 'MMDET_MODELS', 'MMDET_TRANSFORMS', 'register_shared_model'
+    'MMDET_LOOPS', 'MMDET_METRICS', 'MMDET_MODELS', 'MMDET_TRANSFORMS', 'register_shared_model'
 ]
 
 

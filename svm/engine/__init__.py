@@ -1,1 +1,1 @@
-from . import optimizers  # noqa: F401  (registers modules)
+from . import optimizers, runner  # noqa: F401  (registers modules)

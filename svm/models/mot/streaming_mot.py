@@ -1,5 +1,5 @@
 """MOT models whose detector runs on a streaming S-ViT backbone."""
-from typing import Dict, List, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmdet.models.mot import ByteTrack, OCSORT
@@ -33,6 +33,24 @@ class StreamingMOTMixin:
     in streaming mode and the per-frame losses are averaged. The memory is emptied before and
     after every batch, so clips never see each other.
 
+    Frame steps (svm.engine.FrameSteppedTrainLoop, the release's sequence runner: one optimizer
+    step per frame): a sample is frame t of a clip, ``inputs`` (N, 1, C, H, W), its frame sample
+    marked with ``clip_frame_index`` = t and ``clip_num_frames`` = T.
+
+    - ``'parallel'``, what the release's config effectively trains: each frame step is a one-frame
+      clip from an empty memory, so frame t > 0 attends only to itself. The release trains with
+      reentrant gradient checkpointing (``enable_checkpoint=True``): frame 0's backward recomputation
+      appends frame 0 to the memory a second time, the memory reaches its training length of 2, and
+      training mode clears a full memory, so frame 1 attends only to itself (its frame 1 equals
+      svm's frame 1 without memory to 3e-5 relative). The released model was trained without
+      cross-frame attention.
+    - ``'stream'``, the release without checkpointing: frame 0 empties the memory and streams, so its
+      keys/values enter the memory; frame t > 0 streams on the memory the earlier frame steps of the
+      clip filled (keys/values computed before their optimizer steps, as in the release). The last
+      frame (or an error) empties the memory again, so it reaches neither the next clip nor
+      validation. Frames of a clip must keep their size (BatchSyncRandomResize ``interval`` a
+      multiple of T).
+
     Testing: frames of one video come one by one (TrackImgSampler) or as a whole video; the memory
     (and the tracker) is reset when a new video starts: at frame 0 or when the video id changes,
     so a run or a process handling many videos (distributed testing splits by video) never
@@ -48,6 +66,8 @@ class StreamingMOTMixin:
                             f'(a streaming backbone such as SViT), got {type(backbone).__name__}')
         self.clip_forward = clip_forward
         self._video_id = None
+        # frame steps of a streamed clip: (index of the next frame, input shape of the clip's frames)
+        self._clip_step: Optional[Tuple[int, torch.Size]] = None
 
     @property
     def backbone(self):
@@ -57,13 +77,17 @@ class StreamingMOTMixin:
         """Detection losses of every frame of every clip.
 
         Args:
-            inputs: (N, T, C, H, W) clips.
+            inputs: (N, T, C, H, W) clips, or (N, 1, C, H, W) frame steps (see the class docstring).
             data_samples: N TrackDataSamples of T frames with ``gt_instances``.
         """
         if inputs.dim() != 5:
             raise ValueError(f'{type(self).__name__}.loss expects clips (N, T, C, H, W), '
                              f'got shape {tuple(inputs.shape)}')
         num_frames = inputs.size(1)
+        frame_index = data_samples[0][0].metainfo.get('clip_frame_index')
+        if self.clip_forward == 'stream' and frame_index is not None:
+            return self._stream_frame_step(inputs, data_samples, frame_index, **kwargs)
+        # 'parallel' frame steps are one-frame clips: the path below, from an empty memory
         self.backbone.reset_memory()
         self._video_id = None
         try:
@@ -77,6 +101,41 @@ class StreamingMOTMixin:
             return _mean_losses(per_frame)
         finally:
             self.backbone.reset_memory()
+
+    def _stream_frame_step(self, inputs: Tensor, data_samples: TrackSampleList, frame_index: int,
+                           **kwargs) -> dict:
+        """Detection losses of frame ``frame_index`` of N clips, streamed on the memory of the clip's
+        earlier frame steps.
+
+        Args:
+            inputs: (N, 1, C, H, W), frame ``frame_index`` of every clip.
+            data_samples: N one-frame TrackDataSamples, ``clip_num_frames`` in the frame's metainfo.
+        """
+        if inputs.size(1) != 1 or len(data_samples[0]) != 1:
+            raise ValueError(f'a frame step takes one frame per clip, got inputs of shape {tuple(inputs.shape)}')
+        frame_samples = [s[0] for s in data_samples]
+        next_frame, clip_shape = self._clip_step or (0, inputs.shape)
+        clip_done = True
+        try:
+            if frame_index == 0:
+                self.backbone.reset_memory()
+                self._video_id = None
+            elif frame_index != next_frame:
+                raise RuntimeError(f'streamed frame steps must come in order from frame 0 of a clip: got '
+                                   f'frame {frame_index}, expected frame {next_frame}')
+            elif inputs.shape != clip_shape:
+                raise ValueError(f'the frames of a streamed clip must keep their shape: got {tuple(inputs.shape)} '
+                                 f'after {tuple(clip_shape)} (with BatchSyncRandomResize, give an interval '
+                                 f'that is a multiple of the clip length)')
+            losses = self.detector.loss(inputs[:, 0].contiguous(), frame_samples, **kwargs)
+            clip_done = frame_index + 1 >= frame_samples[0].metainfo['clip_num_frames']
+        finally:
+            if clip_done:  # the last frame, or an error: no memory reaches the next clip or validation
+                self.backbone.reset_memory()
+                self._clip_step = None
+            else:
+                self._clip_step = (frame_index + 1, inputs.shape)
+        return losses
 
     def start_video(self, frame_sample: DetDataSample) -> bool:
         """Reset memory and tracker if ``frame_sample`` opens a new video; return whether it did."""
