@@ -1,9 +1,10 @@
 """A corrupt or missing video is reported with its path; training can skip it with a warning."""
+import re
 import shutil
 
 import pytest
 
-from tests.conftest import run_tool
+from tests.conftest import REPO_ROOT, run_tool
 from tests.recognition.conftest import toy_videos  # noqa: F401  (fixture)
 from tests.recognition.test_train_test_e2e import CONFIG, data_options
 
@@ -55,3 +56,24 @@ def test_training_stops_at_a_corrupt_video_with_its_path(tmp_path, videos_with_a
     log = proc.stdout + proc.stderr
     assert 'broken.mp4' in log and 'skipped (skip_corrupt=True)' in log
     assert (tmp_path / 'skip' / 'epoch_1.pth').exists()
+
+
+SYNTHETIC_CONFIG = 'configs/recognition/svm/synthetic_stream-tiny_8x1x1_order-actions.py'
+
+
+@pytest.mark.parametrize('loader', ['train_dataloader', 'test_dataloader'])
+def test_truncated_video_in_the_synthetic_pipeline_is_named(tmp_path, toy_videos, loader):  # noqa: F811
+    """A download cut short: decord reports "Error reading N bytes..." alone; the config's pipeline names the file."""
+    from mmengine.config import Config
+    from mmengine.dataset import Compose
+    from mmengine.registry import init_default_scope
+
+    from svm.datasets.recognition import VideoDecodeError
+    init_default_scope('mmaction')
+    good = sorted(toy_videos['root'].glob('*.mp4'))[0]
+    truncated = tmp_path / 'truncated.mp4'
+    truncated.write_bytes(good.read_bytes()[:good.stat().st_size // 2])
+    pipeline = Compose(Config.fromfile(REPO_ROOT / SYNTHETIC_CONFIG)[loader].dataset.pipeline)
+    with pytest.raises(VideoDecodeError, match=re.escape(f'cannot decode video {truncated}')):
+        pipeline(dict(filename=str(truncated), label=0, start_index=0, modality='RGB'))
+    assert pipeline(dict(filename=str(good), label=0, start_index=0, modality='RGB'))['inputs'].shape[-3] == 8

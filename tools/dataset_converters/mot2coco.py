@@ -14,6 +14,10 @@ from 1 like the result files of tracking (for tools/analysis_tools/mot_eval.py).
 ``--convert-det`` stores the public detections (``det/det.txt``) of every frame in
 ``<out>/<subset>_detections.pkl`` as ``{'det_bboxes': {file_name: [array (n, 5) x1,y1,x2,y2,score]}}``.
 
+Each subset's input is checked before its json is written: ``seqinfo.ini`` (positive whole numbers, an image
+size equal to the first frame's; frames beyond ``seqLength`` are warned about), ``gt.txt`` (not
+empty; finite numbers, frames, ids and boxes, each bad row named ``<file>:<line>``) and ``det.txt``.
+
 The json is what :class:`mmdet.datasets.MOTChallengeDataset` loads: ``videos``, ``images`` with
 ``video_id``/``frame_id`` (0-based), ``annotations`` with ``instance_id``, ``mot_conf`` and
 ``visibility``, and the 13 MOTChallenge ``categories``.
@@ -25,13 +29,16 @@ Example::
 """
 import argparse
 import configparser
+import math
 import os
 import os.path as osp
+import sys
 from collections import defaultdict
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence, Set
 
 import mmengine
 import numpy as np
+from PIL import Image
 
 CLASSES = [
     dict(id=1, name='pedestrian'),
@@ -62,40 +69,80 @@ def read_seqinfo(seq_dir: str) -> Dict[str, object]:
     seq = parser['Sequence']
     try:
         return dict(
-            name=seq['name'], im_dir=seq.get('imDir', 'img1'), fps=int(float(seq['frameRate'])),
-            length=int(seq['seqLength']), width=int(seq['imWidth']), height=int(seq['imHeight']),
-            im_ext=seq.get('imExt', '.jpg'))
+            name=seq['name'], im_dir=seq.get('imDir', 'img1'), fps=seqinfo_number(path, seq, 'frameRate'),
+            length=seqinfo_number(path, seq, 'seqLength'), width=seqinfo_number(path, seq, 'imWidth'),
+            height=seqinfo_number(path, seq, 'imHeight'), im_ext=seq.get('imExt', '.jpg'))
     except KeyError as e:
         raise KeyError(f'{path} lacks the key {e} (expected name, frameRate, seqLength, '
                        'imWidth, imHeight)') from None
 
 
+def seqinfo_number(path: str, seq: configparser.SectionProxy, key: str) -> int:
+    """A positive whole number of a ``seqinfo.ini``'s [Sequence] section (of ``frameRate``, which may
+    be fractional, its integer part); text, NaN, inf or a number below 1 is an error naming the file."""
+    text = seq[key]
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 1 or (key != 'frameRate' and not value.is_integer()):
+        raise ValueError(f'{path}: {key}={text}, expected a positive whole number')
+    return int(value)
+
+
+GT_FIELDS = ('frame', 'id', 'x', 'y', 'w', 'h', 'conf', 'class', 'visibility')
+DET_FIELDS = ('frame', 'id', 'x', 'y', 'w', 'h', 'score')
+
+
+def parse_row(line: str, names: Sequence[str], where: str) -> List[float]:
+    """The first ``len(names)`` comma-separated fields of a MOT row as finite floats.
+
+    A short row, a field that is not a number or one that is NaN or infinite (``float`` accepts
+    ``nan``, ``inf``, ``Infinity``, which json would then write as NaN/Infinity) is an error naming
+    ``where`` (``<file>:<line>``), the field and what was expected.
+    """
+    fields = line.strip().split(',')
+    if len(fields) < len(names):
+        raise ValueError(f'{where}: expected at least {len(names)} comma-separated fields '
+                         f'({",".join(names)}), got {line.strip()!r}')
+    try:
+        values = [float(v) for v in fields[:len(names)]]
+    except ValueError:
+        raise ValueError(f'{where}: expected numbers in {",".join(names)}, got {line.strip()!r}') from None
+    for name, text, value in zip(names, fields, values):
+        if not math.isfinite(value):
+            raise ValueError(f'{where}: {name} is {text.strip()}, expected a finite number '
+                             f'(in {line.strip()!r})')
+    return values
+
+
+def row_frame(value: float, where: str, num_frames: Optional[int]) -> int:
+    """The 1-based frame number of a row: an integer in 1..``num_frames`` (when given)."""
+    if not value.is_integer():
+        raise ValueError(f'{where}: frame {value:g} is not an integer, expected a whole frame number')
+    frame_id = int(value)
+    if frame_id < 1 or (num_frames is not None and frame_id > num_frames):
+        raise ValueError(f'{where}: frame {frame_id} is outside the sequence '
+                         f'(1..{num_frames if num_frames is not None else "seqLength"})')
+    return frame_id
+
+
 def parse_gts(lines: List[str], path: str = 'gt.txt', num_frames: Optional[int] = None) -> Dict[int, List[dict]]:
     """Parse MOTChallenge ground-truth lines ``frame,id,x,y,w,h,conf,class,visibility[,...]``.
 
-    Each line is checked (numbers, a frame in 1..``num_frames`` when given, a positive id seen once per
-    frame, a box of positive size); a bad one is an error naming the file and line.
-    Returns a dict from the 1-based MOT frame id to COCO annotations (bbox x, y, w, h).
+    Each line is checked (finite numbers, an integer frame in 1..``num_frames`` when given, a positive
+    integer id seen once per frame, a box of positive size); a bad one is an error naming the file and
+    line. Returns a dict from the 1-based MOT frame id to COCO annotations (bbox x, y, w, h).
     """
     outputs = defaultdict(list)
     seen = set()
     for line_no, line in enumerate(lines, 1):
         where = f'{path}:{line_no}'
-        fields = line.strip().split(',')
-        if len(fields) < 9:
-            raise ValueError(f'{where}: expected at least 9 comma-separated fields '
-                             f'(frame,id,x,y,w,h,conf,class,visibility), got {line.strip()!r}')
-        try:
-            values = [float(v) for v in fields[:9]]
-        except ValueError:
-            raise ValueError(f'{where}: expected numbers in frame,id,x,y,w,h,conf,class,visibility, '
-                             f'got {line.strip()!r}') from None
-        frame_id, ins_id = int(values[0]), int(values[1])
-        if frame_id < 1 or (num_frames is not None and frame_id > num_frames):
-            raise ValueError(f'{where}: frame {frame_id} is outside the sequence '
-                             f'(1..{num_frames if num_frames is not None else "seqLength"})')
-        if ins_id < 1:
-            raise ValueError(f'{where}: object id {ins_id} must be a positive integer')
+        values = parse_row(line, GT_FIELDS, where)
+        frame_id = row_frame(values[0], where, num_frames)
+        if not values[1].is_integer() or values[1] < 1:
+            raise ValueError(f'{where}: object id {values[1]:g} must be a positive integer')
+        ins_id = int(values[1])
         if (frame_id, ins_id) in seen:
             raise ValueError(f'{where}: object id {ins_id} appears twice in frame {frame_id}')
         seen.add((frame_id, ins_id))
@@ -111,16 +158,75 @@ def parse_gts(lines: List[str], path: str = 'gt.txt', num_frames: Optional[int] 
     return outputs
 
 
-def parse_dets(lines: List[str], path: str = 'det.txt') -> Dict[int, List[List[float]]]:
-    """Parse public detections ``frame,-1,x,y,w,h,score,...`` into (x1, y1, x2, y2, score) per frame."""
+def read_gt_lines(path: str) -> List[str]:
+    """The rows of the ground truth of a training sequence; a file without rows is an error.
+
+    MOTChallenge and MOTSynth annotate every training sequence, so an empty ``gt.txt`` is a broken
+    download or export; converted, it would only fail later, in training, as mmdet's "No valid
+    instances found" (its MOTChallengeDataset refuses every training frame without a box). There is
+    no option to allow it for that reason: leave such a sequence out of the ``train`` folder.
+    """
+    lines = mmengine.list_from_file(path)
+    if not lines:
+        raise ValueError(f'{path} is empty: expected ground-truth rows frame,id,x,y,w,h,conf,class,'
+                         f'visibility (every MOT17/MOTSynth training sequence has them); re-extract the '
+                         f'file, or move a sequence without annotations out of the training folder')
+    return lines
+
+
+def parse_dets(lines: List[str], path: str = 'det.txt',
+               num_frames: Optional[int] = None) -> Dict[int, List[List[float]]]:
+    """Parse public detections ``frame,-1,x,y,w,h,score,...`` into (x1, y1, x2, y2, score) per frame.
+
+    Rows are checked like ground truth (finite numbers, an integer frame in 1..``num_frames``); a bad
+    one is an error naming the file and line.
+    """
     outputs = defaultdict(list)
     for line_no, line in enumerate(lines, 1):
-        fields = line.strip().split(',')
-        if len(fields) < 7:
-            raise ValueError(f'{path}:{line_no}: expected frame,-1,x,y,w,h,score, got {line.strip()!r}')
-        x, y, w, h, score = (float(v) for v in fields[2:7])
-        outputs[int(float(fields[0]))].append([x, y, x + w, y + h, score])
+        where = f'{path}:{line_no}'
+        values = parse_row(line, DET_FIELDS, where)
+        frame_id = row_frame(values[0], where, num_frames)
+        x, y, w, h, score = values[2:7]
+        outputs[frame_id].append([x, y, x + w, y + h, score])
     return outputs
+
+
+# Keys (seqinfo.ini paths) already warned about: --split-train reads a sequence three times, say it once.
+_WARNED_KEYS: Set[str] = set()
+
+
+def warn_once(key: str, message: str) -> None:
+    """Print a warning to stderr, once per ``key`` in this run (a plain print: mmengine's logger would
+    import torch, seconds of start-up for a converter)."""
+    if key not in _WARNED_KEYS:
+        _WARNED_KEYS.add(key)
+        print(f'WARNING: {message}', file=sys.stderr)
+
+
+def check_images_match_seqinfo(seqinfo_path: str, info: Dict[str, object], first_image: str,
+                               image_dir: str) -> None:
+    """Check a sequence's ``seqinfo.ini`` against its frames on disk.
+
+    The declared size is written into every image record, and mmdet clips boxes to it, so a size that
+    differs from the first frame's is an error naming both sizes. Frames beyond ``seqLength`` are
+    left out of the conversion; that is only warned about (some releases ship extra frames). A
+    missing first frame is left to the per-frame check, which names it.
+    """
+    if osp.isfile(first_image):
+        with Image.open(first_image) as img:  # reads the header only
+            actual = img.size
+        declared = (info['width'], info['height'])
+        if actual != declared:
+            raise ValueError(f'{seqinfo_path} declares imWidth x imHeight = {declared[0]}x{declared[1]}, '
+                             f'but its first frame {first_image} is {actual[0]}x{actual[1]}: expected the '
+                             f'size of the frames (fix imWidth/imHeight)')
+    ext = osp.splitext(first_image)[1]
+    if osp.isdir(image_dir):
+        num_images = sum(1 for name in os.listdir(image_dir) if name.endswith(ext))
+        if num_images > info['length']:
+            warn_once(seqinfo_path, f'{seqinfo_path} declares seqLength={info["length"]} but {image_dir} holds '
+                      f'{num_images} {ext} frames: the {num_images - info["length"]} frames beyond seqLength '
+                      f'are left out')
 
 
 class CocoVideoWriter:
@@ -155,7 +261,8 @@ class CocoVideoWriter:
     def dump(self, path: str) -> None:
         self.out['num_instances'] = self.num_instances
         mmengine.mkdir_or_exist(osp.dirname(osp.abspath(path)))
-        mmengine.dump(self.out, path)
+        # All values were checked finite; allow_nan=False keeps any NaN out of the json all the same.
+        mmengine.dump(self.out, path, allow_nan=False)
 
 
 def half_frames(num_frames: int, subset: str) -> range:
@@ -195,15 +302,18 @@ def convert_subset(root: str, subset: str, out_dir: str, convert_det: bool = Fal
         video_id = writer.add_video(seq_name, info['fps'], info['width'], info['height'])
         frames = (half_frames(info['length'], subset) if subset.startswith('half')
                   else range(1, info['length'] + 1))
+        image_dir = osp.join(seq_dir, info['im_dir'])
+        check_images_match_seqinfo(osp.join(seq_dir, 'seqinfo.ini'), info,
+                                   osp.join(image_dir, f'{1:06d}{info["im_ext"]}'), image_dir)
         if parse_gt:
             gt_path = osp.join(seq_dir, 'gt', 'gt.txt')
-            gt_lines = mmengine.list_from_file(gt_path)
+            gt_lines = read_gt_lines(gt_path)
             frame_to_gts = parse_gts(gt_lines, gt_path, info['length'])
             if subset.startswith('half'):
                 write_half_gt(gt_lines, frames, osp.join(seq_dir, 'gt', f'gt_{subset}.txt'))
         if convert_det:
             det_path = osp.join(seq_dir, 'det', 'det.txt')
-            frame_to_dets = parse_dets(mmengine.list_from_file(det_path), det_path)
+            frame_to_dets = parse_dets(mmengine.list_from_file(det_path), det_path, info['length'])
         instance_map: Dict[int, int] = {}
         for frame_id, mot_frame_id in enumerate(frames):
             file_name = osp.join(seq_name, info['im_dir'], f'{mot_frame_id:06d}{info["im_ext"]}')

@@ -23,7 +23,8 @@ import sys
 import mmengine
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from mot2coco import CLASSES, CocoVideoWriter, parse_gts, read_seqinfo  # noqa: E402
+from mot2coco import (CLASSES, CocoVideoWriter, check_images_match_seqinfo, parse_gts,  # noqa: E402
+                      read_gt_lines, read_seqinfo)
 
 
 def convert_motsynth(root: str, out_dir: str, seqs=None) -> str:
@@ -36,10 +37,12 @@ def convert_motsynth(root: str, out_dir: str, seqs=None) -> str:
         info = read_seqinfo(osp.join(ann_root, seq))
         video_id = writer.add_video(seq, info['fps'], info['width'], info['height'])
         gt_path = osp.join(ann_root, seq, 'gt', 'gt.txt')
-        frame_to_gts = parse_gts(mmengine.list_from_file(gt_path), gt_path, info['length'])
+        frame_to_gts = parse_gts(read_gt_lines(gt_path), gt_path, info['length'])
         frame_dir = osp.join(root, 'frames', seq, 'rgb')
         if not osp.isdir(frame_dir):
             raise FileNotFoundError(f'{frame_dir} not found: run extract_motsynth.py first')
+        check_images_match_seqinfo(osp.join(ann_root, seq, 'seqinfo.ini'), info,
+                                   osp.join(frame_dir, '0001.jpg'), frame_dir)
         instance_map = {}
         for frame_id in range(info['length']):
             file_name = osp.join(seq, 'rgb', f'{frame_id + 1:04d}.jpg')

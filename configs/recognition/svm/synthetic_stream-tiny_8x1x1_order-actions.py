@@ -35,17 +35,20 @@ synthetic_benchmark = dict(seed=0, num_train=400, num_val=100, size=64, num_fram
                            motions=['scale'], num_classes=num_classes, fps=8)
 # No flips, crops or temporal jitter: a horizontal flip turns "moves right" into "moves left" and a
 # turn clockwise into anticlockwise, which would mislabel the video.
+# Decoding runs inside VideoDecodeGuard, which names the video when decord cannot read it.
 train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
+        dict(type='DecordDecode')]),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
 test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1, test_mode=True),
-    dict(type='DecordDecode'),
+    dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'),
+        dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1, test_mode=True),
+        dict(type='DecordDecode')]),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs'),
 ]
