@@ -8,7 +8,9 @@ from mmengine.runner import Runner
 from torch.distributed.elastic.multiprocessing.errors import record
 
 from svm.utils.checkpoint import find_resume_checkpoint
-from svm.utils.runner import apply_common_args, finish_distributed
+from svm.utils.config_checks import load_config
+from svm.utils.runner import apply_common_args, check_load_from, finish_distributed
+from svm.utils.work_dir_lock import lock_work_dir
 
 
 def parse_args(argv=None):
@@ -25,7 +27,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings in the config, e.g. model.backbone.memory_len=16 '
-        'optim_wrapper.optimizer.lr=1e-4 "train_dataloader.dataset.stride_choices=[1,2]"')
+        'optim_wrapper.optimizer.lr=1e-4 "optim_wrapper.optimizer.betas=(0.9,0.98)"')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
                         help='job launcher')
     # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
@@ -38,7 +40,7 @@ def parse_args(argv=None):
 
 def setup_cfg(args) -> Config:
     """The config the runner is built from: the file, then the command-line overrides."""
-    cfg = Config.fromfile(args.config)
+    cfg = load_config(args.config)
     apply_common_args(cfg, args)
 
     if args.amp:
@@ -66,8 +68,10 @@ def setup_cfg(args) -> Config:
 @record  # under torchrun, a failing rank's traceback goes into torchrun's error summary
 def main():
     cfg = setup_cfg(parse_args())
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    runner.train()
+    with lock_work_dir(cfg.work_dir):  # one training run per work dir
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        check_load_from(runner.model, cfg)
+        runner.train()
     finish_distributed()
 
 

@@ -1,14 +1,18 @@
-"""What tools/train.py and tools/test.py both do around the Runner: config set-up and the process group."""
-import difflib
-import inspect
+"""What tools/train.py and tools/test.py both do around the Runner: config set-up, checks of what it will
+load and write, and the process group."""
+import logging
+import os
 import os.path as osp
+import tempfile
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.config import Config
-from mmengine.runner import Runner
 
-from .checkpoint import set_trust_checkpoints
+from mmengine.logging import print_log
+
+from .checkpoint import check_checkpoint_fits, set_trust_checkpoints
+from .config_checks import check_hook_args, check_optimizer_values, check_override_keys
 
 
 def apply_common_args(cfg: Config, args) -> None:
@@ -16,10 +20,14 @@ def apply_common_args(cfg: Config, args) -> None:
 
     ``--cfg-options`` are merged first, so they can set any key below too; then the launcher, the work
     dir (``./work_dirs/<config name>`` by default) and ``--trust-checkpoint`` / ``trust_checkpoint``.
+    Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer values are
+    refused here, before anything runs (svm.utils.config_checks).
     """
     if args.cfg_options is not None:
         check_override_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    check_hook_args(cfg)
+    check_optimizer_values(cfg)
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -30,24 +38,37 @@ def apply_common_args(cfg: Config, args) -> None:
         setup_cpu_distributed(cfg)
 
 
-# Keys the Runner (and these tools) read even where a config leaves them out.
-RUNNER_KEYS = set(inspect.signature(Runner.__init__).parameters) - {'self'} | {
-    'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn', 'compile', 'runner_type', 'trust_checkpoint'}
+def check_load_from(model: torch.nn.Module, cfg: Config) -> None:
+    """Refuse a ``load_from`` / ``--resume`` checkpoint that does not fit the model, naming the file and
+    the mismatched keys (mmengine loads ``load_from`` non-strictly and reports at INFO level only; a
+    resume fails with 'different number of parameter groups').
 
-
-def check_override_keys(cfg: Config, options: dict) -> None:
-    """Refuse ``--cfg-options`` whose top-level key the config does not have (most likely a typo).
-
-    mmengine would add such a key silently and the Runner would ignore it. Deeper keys may be new:
-    they are the arguments of the module a dict builds, which complains about unknown ones itself.
+    ``partial_load = True`` in the config allows a deliberate partial ``load_from`` (not a resume), e.g.
+    a detector from another dataset: the mismatches are reported as a warning and the matching tensors
+    are loaded.
     """
-    known = set(cfg.keys()) | RUNNER_KEYS
-    for key in options:
-        top = key.split('.')[0]
-        if top not in known:
-            close = difflib.get_close_matches(top, sorted(known), n=3)
-            hint = f'; did you mean {" or ".join(close)}?' if close else ''
-            raise KeyError(f'--cfg-options {key}: config {cfg.filename} has no key {top!r}{hint}')
+    if not cfg.get('load_from'):
+        return
+    try:
+        check_checkpoint_fits(model, cfg.load_from)
+    except KeyError as err:
+        if cfg.get('resume') or not cfg.get('partial_load', False):
+            hint = '' if cfg.get('resume') else (' (set partial_load = True in the config to load only the '
+                                                 'matching tensors)')
+            raise KeyError(f'{err.args[0]}{hint}') from None
+        print_log(f'partial_load: {err.args[0]}; every other tensor of the model is loaded from it',
+                  logger='current', level=logging.WARNING)
+
+
+def check_writable(directory: str, what: str) -> None:
+    """Create ``directory`` if needed and make sure files can be written into it, before a long run
+    would fail at its end."""
+    try:
+        os.makedirs(directory, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as err:
+        raise OSError(f'{what} {directory} cannot be written: {err.strerror or err}') from None
 
 
 def setup_cpu_distributed(cfg: Config) -> None:

@@ -182,11 +182,16 @@ class SViT(BaseModule):
     @staticmethod
     def _per_block(window_size, num_layers: int) -> list:
         if window_size is None or isinstance(window_size, int):
-            return [window_size or None] * num_layers
-        window_size = list(window_size)
-        if len(window_size) != num_layers:
-            raise ValueError(f'window_size has {len(window_size)} entries for {num_layers} blocks')
-        return [w or None for w in window_size]
+            sizes = [window_size] * num_layers
+        else:
+            sizes = list(window_size)
+            if len(sizes) != num_layers:
+                raise ValueError(f'window_size has {len(sizes)} entries for {num_layers} blocks')
+        for w in sizes:
+            if w is not None and (not isinstance(w, int) or w < 0):
+                raise ValueError(f'window_size must be None, 0 (global attention) or a positive int per block, '
+                                 f'got {window_size!r}')
+        return [w or None for w in sizes]
 
     @property
     def blocks(self) -> nn.ModuleList:

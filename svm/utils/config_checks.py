@@ -1,0 +1,161 @@
+"""Checks of a config and its command-line overrides before anything runs, with messages that name the
+file, key or value and say what was expected (mmengine would fail later, or not at all)."""
+import ast
+import contextlib
+import difflib
+import inspect
+import numbers
+import os.path as osp
+from typing import Iterator, List, Optional, Tuple
+
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+# Top-level keys the Runner (and svm's tools) read. Every other top-level key is a variable of the config
+# file, used while the file was parsed: overriding it afterwards changes nothing.
+RUNNER_KEYS = set(inspect.signature(Runner.__init__).parameters) - {'self'} | {
+    'model_wrapper_cfg', 'find_unused_parameters', 'sync_bn', 'compile', 'runner_type', 'trust_checkpoint',
+    'partial_load'}
+
+
+def load_config(path: str) -> Config:
+    """``Config.fromfile``, except that a syntax error names the file (the config or one of its
+    ``_base_`` files) and the line; mmengine reports ``File "<unknown>"``."""
+    try:
+        return Config.fromfile(path)
+    except SyntaxError as err:
+        located = _find_syntax_error(path)
+        if located is None:
+            raise
+        raise SyntaxError(f'{located.filename}, line {located.lineno}: {located.msg}: '
+                          f'{(located.text or "").strip()!r}') from None
+
+
+def _find_syntax_error(path: str, seen: Optional[set] = None) -> Optional[SyntaxError]:
+    """The first syntax error in ``path`` or, depth first, in the ``_base_`` files it names."""
+    seen = set() if seen is None else seen
+    path = osp.abspath(path)
+    if path in seen or not osp.isfile(path):
+        return None
+    seen.add(path)
+    with open(path, encoding='utf-8') as f:
+        source = f.read()
+    try:
+        tree = ast.parse(source, filename=path)
+    except SyntaxError as err:
+        return err
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_' for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            for base in [bases] if isinstance(bases, str) else bases:
+                found = _find_syntax_error(osp.join(osp.dirname(path), base), seen)
+                if found is not None:
+                    return found
+    return None
+
+
+def _dotted_paths(node, prefix: str = '') -> Iterator[Tuple[str, object]]:
+    """(dotted path, value) of every entry of nested dicts and lists."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        path = f'{prefix}.{key}' if prefix else str(key)
+        yield path, value
+        yield from _dotted_paths(value, path)
+
+
+def check_override_keys(cfg: Config, options: dict) -> None:
+    """Refuse a ``--cfg-options`` key that cannot take effect, saying which keys would.
+
+    - A top-level key the config does not have (most likely a typo): mmengine would add it silently and
+      the Runner would ignore it. Suggested: the closest full dotted paths of the config.
+    - A top-level variable of the config (``data_root``, ``max_epochs``, ``img_scale`` ...), which the
+      config used while it was parsed: changing it afterwards changes nothing. Named: the keys that hold
+      its value, to override instead.
+
+    Deeper keys may be new: they are the arguments of the module a dict builds, which complains about
+    unknown ones itself.
+    """
+    read = [(path, value) for path, value in _dotted_paths(cfg._cfg_dict.to_dict())
+            if path.split('.')[0] in RUNNER_KEYS]
+    for key in options:
+        top = key.split('.')[0]
+        if top in RUNNER_KEYS:
+            continue
+        if top in cfg:
+            value = cfg[top]
+            holders = [path for path, _ in read if path.split('.')[-1] == top]
+            if not holders and isinstance(value, str):
+                holders = [path for path, v in read if v == value]
+            hint = (f'; override the keys that hold its value instead: {", ".join(holders[:6])}'
+                    if holders else '')
+            raise KeyError(f'--cfg-options {key}: {top!r} is a variable of config {cfg.filename}, used while '
+                           f'the file was parsed, so changing it now would change nothing{hint}')
+        leaves = {}
+        for path, _ in read:
+            leaves.setdefault(path.split('.')[-1], []).append(path)
+        close = difflib.get_close_matches(top, sorted(set(leaves) | RUNNER_KEYS), n=3)
+        suggestions = [p for name in close for p in leaves.get(name, [name])][:4]
+        hint = f'; did you mean {" or ".join(suggestions)}?' if suggestions else ''
+        raise KeyError(f'--cfg-options {key}: config {cfg.filename} has no key {top!r}{hint}')
+
+
+def check_optimizer_values(cfg: Config) -> None:
+    """The optimizer's hyper-parameters are numbers (a typo such as ``lr=1e-3x`` arrives as a string and
+    fails deep inside the first step)."""
+    optimizer = (cfg.get('optim_wrapper') or {}).get('optimizer') or {}
+    for key, value in optimizer.items():
+        if key in ('type', 'params') or isinstance(value, numbers.Number):
+            continue
+        if isinstance(value, (tuple, list)) and all(isinstance(v, numbers.Number) for v in value):
+            continue
+        raise TypeError(f'optim_wrapper.optimizer.{key} must be a number (or a tuple of numbers), got '
+                        f'{value!r} ({type(value).__name__}) in config {cfg.filename}')
+
+
+def _init_parameters(cls: type) -> Tuple[set, bool]:
+    """Names of the keyword arguments ``cls(...)`` takes along its __init__ chain, and whether some
+    **kwargs is left unexplained (the chain ends in one)."""
+    names = set()
+    for klass in cls.__mro__:
+        if '__init__' not in vars(klass) or klass is object:
+            continue
+        params = inspect.signature(vars(klass)['__init__']).parameters.values()
+        names |= {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        if not any(p.kind == p.VAR_KEYWORD for p in params):
+            return names - {'self'}, False
+    return names - {'self'}, True
+
+
+def check_hook_args(cfg: Config) -> None:
+    """Refuse unknown arguments of the configured hooks before training starts.
+
+    mmengine's CheckpointHook passes unknown arguments on to ``runner.save_checkpoint``, so a misspelled
+    ``interval`` fails only at the first save, after a whole epoch.
+    """
+    from mmengine.hooks import CheckpointHook
+    from mmengine.registry import HOOKS, DefaultScope
+    scope = cfg.get('default_scope')
+    hooks: List[Tuple[str, dict]] = [(f'default_hooks.{name}', hook)
+                                     for name, hook in (cfg.get('default_hooks') or {}).items() if hook]
+    hooks += [(f'custom_hooks.{i}', hook) for i, hook in enumerate(cfg.get('custom_hooks') or [])]
+    with DefaultScope.overwrite_default_scope(scope) if scope else contextlib.nullcontext():
+        for where, hook in hooks:
+            if not isinstance(hook, dict) or hook.get('type') is None:
+                continue
+            cls = hook['type'] if isinstance(hook['type'], type) else HOOKS.get(hook['type'])
+            if cls is None:
+                continue  # the registry names the missing type when the Runner builds it
+            names, open_ended = _init_parameters(cls)
+            if issubclass(cls, CheckpointHook):  # its **kwargs go to Runner.save_checkpoint
+                names |= set(inspect.signature(Runner.save_checkpoint).parameters) - {'self'}
+                open_ended = False
+            unknown = [k for k in hook if k not in names and k not in ('type', 'priority')]
+            if unknown and not open_ended:
+                close = {k: difflib.get_close_matches(k, sorted(names), n=1) for k in unknown}
+                listed = ', '.join(f'{k!r}' + (f' (did you mean {c[0]!r}?)' if c else '') for k, c in close.items())
+                raise TypeError(f'{where} ({cls.__name__}) in config {cfg.filename} has unknown argument(s) '
+                                f'{listed}; it takes {", ".join(sorted(names))}')
+
