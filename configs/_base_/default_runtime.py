@@ -6,7 +6,7 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
+    checkpoint=dict(type='SafeCheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 
@@ -27,3 +27,6 @@ load_from = None
 resume = False
 # Set True only for checkpoints you trust that need full unpickling (see svm/utils/checkpoint.py).
 trust_checkpoint = False
+# `load_from` must fit the model (tools/train.py refuses it otherwise, naming the keys); True loads only the
+# matching tensors of a deliberately different model and reports the rest as a warning.
+partial_load = False

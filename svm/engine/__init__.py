@@ -1,1 +1,2 @@
 from . import optimizers, runner  # noqa: F401  (registers modules)
+from . import hooks  # noqa: F401  (registers SafeCheckpointHook)

@@ -82,6 +82,7 @@ def test_conversion_report_and_what_is_dropped(converted_tiny):
     saved = load_checkpoint_file(dst)
     assert set(saved) == {'meta', 'state_dict'}
     assert saved['meta']['release_meta']['hook_msgs']['best_score'] == pytest.approx(0.681)
+    assert saved['meta']['svm_checksum']['algorithm'] == 'sha256'  # verified by load_checkpoint_file
     assert report.dropped_ema == ['ema_detector_backbone_conv1_weight'] and report.dropped_sections == ['optimizer']
     renamed = dict(report.renamed)
     assert renamed['detector.backbone.transformer.resblocks.1.attn.in_proj_weight_t'] == (

@@ -23,6 +23,8 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor, nn
 
+from svm.utils.checkpoint import load_checkpoint_file
+
 
 @dataclass
 class CLIPLoadReport:
@@ -71,6 +73,21 @@ def _is_torchscript(path: str) -> bool:
         return any(name.endswith('/constants.pkl') or name == 'constants.pkl' for name in archive.namelist())
 
 
+def _is_training_checkpoint(path: str) -> bool:
+    """Whether ``path`` is an mmengine checkpoint (``meta`` and ``state_dict``), read with svm's safe
+    loader, which knows the message hub's types that make torch's weights-only load refuse it."""
+    try:
+        checkpoint = load_checkpoint_file(path, map_location='cpu')
+    except Exception:  # unreadable even so: not a training checkpoint either
+        return False
+    return isinstance(checkpoint, dict) and 'meta' in checkpoint and 'state_dict' in checkpoint
+
+
+def _training_checkpoint_error(path: str) -> ValueError:
+    return ValueError(f"cannot use {path} as the backbone's pretrained CLIP weights: this is an svm/mmengine "
+                      'training checkpoint, not a CLIP checkpoint; use load_from (or --resume) to start from it')
+
+
 def read_clip_state_dict(path: str) -> tuple:
     """Read a CLIP checkpoint file; returns (visual-tower state dict without prefix, format name)."""
     if not os.path.isfile(path):
@@ -84,7 +101,12 @@ def read_clip_state_dict(path: str) -> tuple:
         else:
             state, file_format = torch.load(path, map_location='cpu', weights_only=True), 'state dict'
     except Exception as e:  # torch raises many types for truncated or foreign files
+        # a training checkpoint's message hub makes the weights-only load fail with advice that misleads
+        if _is_training_checkpoint(path):
+            raise _training_checkpoint_error(path) from e
         raise ValueError(f'cannot read CLIP checkpoint {path}: {type(e).__name__}: {e}') from e
+    # mmengine checkpoints have 'meta'; CLIP and open_clip files do not
+    from_training = isinstance(state, dict) and 'meta' in state and 'state_dict' in state
     if isinstance(state, dict) and isinstance(state.get('state_dict'), dict):
         state, file_format = state['state_dict'], file_format + " under 'state_dict'"
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
@@ -94,6 +116,8 @@ def read_clip_state_dict(path: str) -> tuple:
         state = {k[len('visual.'):]: v for k, v in state.items() if k.startswith('visual.')}
         file_format += ', visual.* of a whole CLIP model'
     if 'conv1.weight' not in state or 'positional_embedding' not in state:
+        if from_training:  # e.g. a checkpoint saved with only meta and state_dict (published)
+            raise _training_checkpoint_error(path)
         raise ValueError(f'CLIP checkpoint {path} has no CLIP visual tower: expected keys '
                          f"'visual.conv1.weight' and 'visual.positional_embedding' (or without 'visual.'), "
                          f'found e.g. {sorted(state)[:5]}')

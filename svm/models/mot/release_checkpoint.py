@@ -21,16 +21,15 @@ parameters at the end of every epoch before the checkpoint is saved, so a saved 
 are the EMA weights (those the release evaluates) and its ``ema_*`` buffers the raw training weights.
 The converter keeps the parameters and drops the buffers and the optimizer state.
 """
-import os
 import os.path as osp
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Tuple
 
-import torch
+from mmengine.runner.checkpoint import save_checkpoint
 from torch import Tensor
 
-from svm.utils.checkpoint import load_checkpoint_file
+from svm.utils.checkpoint import add_checksum, load_checkpoint_file
 
 RELEASE_BACKBONE = 'detector.backbone.'
 RELEASE_ADAPTER = RELEASE_BACKBONE + 'fpn_adaptor.fpn_adaptor_'
@@ -139,8 +138,9 @@ def convert_release_state_dict(state: Dict[str, Tensor]) -> ReleaseConversion:
 def convert_release_checkpoint(src: str, dst: str) -> ReleaseConversion:
     """Read the release checkpoint ``src`` safely and write svm's checkpoint ``dst``.
 
-    ``dst`` holds ``state_dict`` and ``meta`` (the release's meta under ``release_meta``); the optimizer
-    state and the EMA buffers are dropped. Loading uses svm's safe loader: the release's meta holds only
+    ``dst`` holds ``state_dict`` and ``meta`` (the release's meta under ``release_meta``, and the tensors'
+    checksum that svm's loader verifies); the optimizer state and the EMA buffers are dropped. It is
+    written atomically, as every checkpoint svm saves. Loading uses svm's safe loader: the release's meta holds only
     builtins and numpy scalars (evaluation scores); anything else is refused with its type named.
 
     Raises:
@@ -160,8 +160,7 @@ def convert_release_checkpoint(src: str, dst: str) -> ReleaseConversion:
     result.dropped_sections = sorted(k for k in checkpoint if k not in ('state_dict', 'meta'))
     meta = dict(converted_from=osp.abspath(src), converter='svm.models.mot.release_checkpoint',
                 release_meta=checkpoint.get('meta', {}))
-    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
-    tmp = f'{dst}.tmp'
-    torch.save(dict(meta=meta, state_dict=result.state_dict), tmp)
-    os.replace(tmp, dst)  # never leave a half-written checkpoint at dst
+    converted = dict(meta=meta, state_dict=result.state_dict)
+    add_checksum(converted)
+    save_checkpoint(converted, dst)  # through svm's atomic local file backend
     return result

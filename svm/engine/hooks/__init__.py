@@ -1,0 +1,3 @@
+from .checkpoint_hook import SafeCheckpointHook
+
+__all__ = ['SafeCheckpointHook']
