@@ -10,7 +10,7 @@ from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from svm.registry import register_shared_model
-from ..layers import ResBottleneckBlock, SpaceTimeAttention
+from ..layers import KVMemory, ResBottleneckBlock, SpaceTimeAttention
 
 ARCH_SETTINGS = {
     'b16': dict(embed_dims=768, num_layers=12, num_heads=12, patch_size=16),
@@ -46,9 +46,10 @@ class ResidualAttentionBlock(nn.Module):
                         c_proj=nn.Linear(4 * embed_dims, embed_dims)))
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
-    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool) -> Tensor:
+    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool,
+                memory: Optional[KVMemory] = None) -> Tensor:
         """x: (B * T, P + H * W, C) -> same shape; see :meth:`SpaceTimeAttention.forward`."""
-        x = x + self.drop_path(self.attn(self.ln_1(x), hw, num_frames, streaming))
+        x = x + self.drop_path(self.attn(self.ln_1(x), hw, num_frames, streaming, memory))
         return x + self.drop_path(self.mlp(self.ln_2(x)))
 
 
@@ -231,10 +232,13 @@ class SViT(BaseModule):
             self._pos_cache[key] = out
         return out
 
-    def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
+    def forward(self, x: Tensor, memories: Optional[Sequence[Optional[KVMemory]]] = None) -> Tuple[Tensor, ...]:
         """
         Args:
             x: (B, C, H, W), one streaming step, or (B, T, C, H, W), a clip (parallel mode).
+            memories: streaming only, one entry per block: a memory with :class:`KVMemory`'s interface
+                that the block uses instead of its own (e.g. an ``ExplicitKVMemory``, whose state is given
+                and returned as tensors: the ONNX export of svm/deployment/), or None for the block's own.
         Returns:
             One tensor per out index, after its LayerNorm, rows frame-major (b * T + t), N = B or B * T:
             (N, C, H/p, W/p) for out_type 'featmap', (N, 1 + h*w, C) for 'tokens'.
@@ -245,12 +249,17 @@ class SViT(BaseModule):
                                  '(B, T, C, H, W) clip, not a (B, C, H, W) frame')
             num_frames, streaming = 1, True
         elif x.dim() == 5:
+            if memories is not None:
+                raise ValueError('memories replace the blocks\' memories in streaming mode: give a (B, C, H, W) '
+                                 'frame, not a clip')
             num_frames, streaming = x.shape[1], False
             x = x.flatten(0, 1)
             self.reset_memory()
         else:
             raise ValueError(f'SViT takes (B, C, H, W) frames or (B, T, C, H, W) clips, got shape '
                              f'{tuple(x.shape)}')
+        if memories is not None and len(memories) != self.num_layers:
+            raise ValueError(f'memories has {len(memories)} entries for {self.num_layers} blocks')
 
         x = self.conv1(x)  # (N, C, h, w)
         N, C, h, w = x.shape
@@ -265,7 +274,7 @@ class SViT(BaseModule):
             if self.with_cp and not streaming and torch.is_grad_enabled():
                 x = cp.checkpoint(blk, x, (h, w), num_frames, streaming, use_reentrant=False)
             else:
-                x = blk(x, (h, w), num_frames, streaming)
+                x = blk(x, (h, w), num_frames, streaming, None if memories is None else memories[i])
             if str(i) in self.conv_blocks:
                 patches = x[:, num_prefix:].transpose(1, 2).reshape(N, C, h, w)
                 patches = self.conv_blocks[str(i)](patches).flatten(2).transpose(1, 2)

@@ -113,6 +113,23 @@ class KVMemory:
         self._rows[1, ..., slot, :, :] = v.permute(0, 1, 2, 3, 5, 4, 6)
         self.num_appended += 1
 
+    def explicit_state(self) -> Tensor:
+        """The held frames in :class:`ExplicitKVMemory`'s layout: (2, B, L, Hp, Wp, C), keys then values,
+        slot s of the ring buffer at [:, :, s], empty slots zero. With ``num_appended`` as its count, an
+        explicit-memory step continues from here exactly as :meth:`append` would (a copy)."""
+        if self.num_appended == 0:
+            raise RuntimeError('the memory is empty: an explicit memory starts from zeros and count 0')
+        B, nh, wh, nw, ww, heads, hd = self._frame_shape
+        state = self._columns.permute(0, 1, 6, 2, 7, 3, 4, 5, 8)  # (2, B, L, nh, wh, nw, ww, heads, hd)
+        state = state.reshape(2, B, self.capacity, nh * wh, nw * ww, heads * hd).clone()
+        state[:, :, len(self):] = 0
+        return state
+
+    def read_masks(self) -> Tuple[None, None]:
+        """Masks of the keys :meth:`read` returns: none, as it returns only the slots that hold a frame
+        (see :meth:`ExplicitKVMemory.read_masks`)."""
+        return None, None
+
     def read(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
         """Keys and values of the held frames, in the layouts of T2D's two axes.
 
@@ -130,3 +147,95 @@ class KVMemory:
         if torch.is_grad_enabled():
             cols, rows = cols.clone(), rows.clone()
         return cols[0], cols[1], rows[0], rows[1]
+
+
+class ExplicitKVMemory:
+    """:class:`KVMemory` as a function of tensors: the memory of one block comes in as a tensor and the
+    memory after this frame goes out as one, with no Python control flow on its contents, so that a
+    streaming step traces to a graph that is the same at every frame (the ONNX export, see
+    svm/deployment/streaming_onnx.py). Use one per block and frame, in place of the block's own memory
+    (``SViT.forward(frame, memories=...)``).
+
+    Layout of ``memory``: (2, B, L, Hp, Wp, C): ``[0]`` keys, ``[1]`` values; ``[:, :, s]`` is slot s, one
+    frame's keys/values of the (padded, for windowed blocks) patch map, Hp x Wp, channel c = head *
+    head_dim + d (the order of the block's key/value projection). ``count`` is the number of frames
+    appended since the video started (``KVMemory.num_appended``), as an int64 tensor of one element;
+    slot s holds a frame iff s < min(count, L).
+
+    Slots and policies are :class:`KVMemory`'s exactly: frame n (0-based) is written to slot n % L; once
+    the memory is full (n >= L) that slot holds the oldest entry, which ``'fifo'`` overwrites and
+    ``'merge'`` first averages into the next-oldest entry, slot (n + 1) % L, as (next + oldest) * 0.5.
+    T2D has no temporal position, so the slot order changes its result only through which slots merge.
+    Reading returns all L slots with masks that leave the empty ones out of the attention.
+
+    Args:
+        memory: (2, B, L, Hp, Wp, C), the block's memory before this frame (zeros at a video's start).
+        count: frames appended before this one (0 at a video's start), int64, one element.
+        policy: ``'fifo'`` or ``'merge'``.
+
+    After :meth:`append`, ``new_memory`` is the memory with this frame, in the same layout.
+    """
+
+    def __init__(self, memory: Tensor, count: Tensor, policy: str = 'fifo') -> None:
+        if policy not in MEMORY_POLICIES:
+            raise ValueError(f'memory_policy must be one of {MEMORY_POLICIES}, got {policy!r}')
+        if memory.dim() != 6 or memory.shape[0] != 2:
+            raise ValueError(f'memory must be (2, B, L, Hp, Wp, C), keys and values, got {tuple(memory.shape)}')
+        if count.numel() != 1:
+            raise ValueError(f'count must have one element, got shape {tuple(count.shape)}')
+        self.memory = memory
+        self.count = count.reshape(())
+        self.capacity = memory.shape[2]
+        self.policy = policy
+        self.new_memory: Optional[Tensor] = None
+        self._valid: Optional[Tensor] = None
+        self._frame_shape: Optional[Tuple[int, ...]] = None
+
+    def append(self, k: Tensor, v: Tensor) -> None:
+        """Compute ``new_memory``: this frame's keys and values (detached) added by the policy.
+
+        Args:
+            k, v: (B, nh, wh, nw, ww, heads, hd), the frame's patch-token keys and values.
+        """
+        if self.new_memory is not None:
+            raise RuntimeError('an ExplicitKVMemory takes one frame: make a new one for the next frame')
+        B, nh, wh, nw, ww, heads, hd = k.shape
+        L = self.capacity
+        expected = (2, B, L, nh * wh, nw * ww, heads * hd)
+        if tuple(self.memory.shape) != expected:
+            raise ValueError(f'memory of shape {tuple(self.memory.shape)} does not fit this block and frame: '
+                             f'expected (2, B, L, Hp, Wp, C) = {expected}')
+        memory = self.memory
+        slots = torch.arange(L, device=memory.device)
+        slot = torch.remainder(self.count, L)  # the oldest entry once the memory is full
+
+        def at(selected: Tensor) -> Tensor:  # (L,) -> broadcastable over the memory
+            return selected.view(1, 1, L, 1, 1, 1)
+
+        if self.policy == 'merge':
+            oldest = memory.index_select(2, slot.view(1))
+            merged = (slots == torch.remainder(slot + 1, L)) & (self.count >= L)
+            memory = torch.where(at(merged), (memory + oldest) * 0.5, memory)
+        frame = torch.stack([k.detach(), v.detach()]).reshape(2, B, 1, nh * wh, nw * ww, heads * hd)
+        self.new_memory = torch.where(at(slots == slot), frame.to(memory.dtype), memory)
+        self._valid = slots <= self.count  # the slots holding a frame, this one included
+        self._frame_shape = tuple(k.shape)
+
+    def read(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+        """All L slots in :meth:`KVMemory.read`'s layouts: k_col, v_col (B * nh * nw * ww, heads, L * wh, hd),
+        k_row, v_row (B * nh * wh * nw, heads, L * ww, hd); the empty slots are masked by :meth:`read_masks`."""
+        if self.new_memory is None:
+            raise RuntimeError('the memory is empty: append the current frame before reading')
+        B, nh, wh, nw, ww, heads, hd = self._frame_shape
+        k, v = self.new_memory.view(2, B, self.capacity, nh, wh, nw, ww, heads, hd).unbind(0)
+        return to_column_layout(k), to_column_layout(v), to_row_layout(k), to_row_layout(v)
+
+    def read_masks(self) -> Tuple[Tensor, Tensor]:
+        """Boolean attention masks (True = attend) over the keys of :meth:`read`: (1, 1, 1, L * wh) for the
+        columns and (1, 1, 1, L * ww) for the rows, False at the empty slots."""
+        if self._valid is None:
+            raise RuntimeError('the memory is empty: append the current frame before reading')
+        _, _, wh, _, ww, _, _ = self._frame_shape
+        L = self.capacity
+        return (self._valid[:, None].expand(L, wh).reshape(1, 1, 1, L * wh),
+                self._valid[:, None].expand(L, ww).reshape(1, 1, 1, L * ww))

@@ -97,7 +97,8 @@ class SpaceTimeAttention(nn.Module):
         return (f'embed_dims={self.embed_dims}, num_heads={self.num_heads}, attn_mode={self.attn_mode}, '
                 f'window_size={self.window_size}, memory_len={self.memory_len}')
 
-    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool) -> Tensor:
+    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool,
+                memory: Optional[KVMemory] = None) -> Tensor:
         """
         Args:
             x: (B * T, P + H * W, C) normalised tokens, frame-major rows, P = 0 or 1 class token
@@ -105,6 +106,9 @@ class SpaceTimeAttention(nn.Module):
             hw: (H, W), the patch map size.
             num_frames: T (1 when streaming).
             streaming: True for one frame of a video whose previous frames are in the memory.
+            memory: used by 'stream' when streaming, if given: a memory with :class:`KVMemory`'s interface
+                in place of the block's own, e.g. an :class:`~svm.models.layers.kv_memory.ExplicitKVMemory` whose
+                keys/values are given and returned as tensors (the ONNX export of the streaming step).
         Returns:
             (B * T, P + H * W, C).
         """
@@ -116,7 +120,7 @@ class SpaceTimeAttention(nn.Module):
             y, patches, k, v = self._window_attention(x, hw)
         y = self.out_proj(y)
         if self.attn_mode != 'space':
-            o_t = self._t2d(patches, k, v, hw, num_frames, streaming)
+            o_t = self._t2d(patches, k, v, hw, num_frames, streaming, memory)
             y[:, num_prefix:] += self.t2d_alpha * self.t2d_out_proj(o_t)  # the class token has no T2D
         return y
 
@@ -158,12 +162,13 @@ class SpaceTimeAttention(nn.Module):
         return y, patches, qkv[..., 1, :, :], qkv[..., 2, :, :]
 
     def _t2d(self, patches: Tensor, k: Tensor, v: Tensor, hw: Tuple[int, int], num_frames: int,
-             streaming: bool) -> Tensor:
+             streaming: bool, memory: Optional[KVMemory] = None) -> Tensor:
         """T2D of the map's queries; returns o_th + o_tw, (N, H * W, C), before the output projection.
 
         Args:
             patches: (N, nh, wh, nw, ww, C), the normalised (padded) patch map in windows.
             k, v: (N, nh, wh, nw, ww, heads, hd), the block's keys and values of the same tokens.
+            memory: when streaming, the memory to use instead of ``self.memory`` (see :meth:`forward`).
         """
         (H, W), (N, nh, wh, nw, ww, heads, head_dim) = hw, k.shape
         B, T = N // num_frames, num_frames
@@ -180,8 +185,10 @@ class SpaceTimeAttention(nn.Module):
         if self.attn_mode == 'stream' and streaming:
             if T != 1:
                 raise ValueError(f'streaming takes one frame per video, got {T}')
-            self.memory.append(k, v)
-            k_col, v_col, k_row, v_row = self.memory.read()
+            memory = self.memory if memory is None else memory
+            memory.append(k, v)
+            k_col, v_col, k_row, v_row = memory.read()
+            col_mask, row_mask = memory.read_masks()  # None, None unless the memory has empty slots
         else:
             k_col, v_col, k_row, v_row = (to_column_layout(k), to_column_layout(v), to_row_layout(k),
                                           to_row_layout(v))

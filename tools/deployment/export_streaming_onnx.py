@@ -1,0 +1,142 @@
+r"""Export the streaming step of a config's S-ViT to ONNX with the key/value memory as explicit inputs and outputs.
+
+With --verify, the graph runs on onnxruntime beside PyTorch's streaming mode and the two are compared.
+
+    python tools/deployment/export_streaming_onnx.py CONFIG --out FILE [--checkpoint C] [--shape H W] \
+        [--frames N] [--verify]
+
+MOT configs export the backbone (model.detector.backbone) and its SimplePyramid (model.detector.neck[0]),
+recognition configs the backbone (model.backbone, its tokens). The graph, the same at every frame:
+
+    inputs   frame (B, 3, H, W) float32, normalised as by the model's data preprocessor
+             count (1,) int64: frames of the video before this one (0 at its first frame)
+             memory_<i> (2, B, L, Hp, Wp, C) float32 per block i with a memory (zeros at the first frame)
+    outputs  out_<j>: the backbone's (or the pyramid's) outputs for this frame
+             memory_<i>_out, count_out: the next frame's memory_<i> and count
+
+memory_<i>: [0] keys, [1] values, [:, :, s] slot s, a frame on the (window-padded) patch map, channels
+head-major; slot s holds a frame iff s < min(count, L) and the empty ones are masked in the attention.
+Frame n goes to slot n % L; when full, 'fifo' overwrites the oldest entry and 'merge' first averages it into
+the next-oldest (PyTorch's KVMemory, slot for slot). Details: svm/deployment/streaming_onnx.py.
+
+--verify streams N random frames (default 2 L + 2: the memory fills and wraps, the policy acts) through
+onnxruntime and through PyTorch (reset_memory(), then frame by frame), compares every output and every
+block's memory at every frame, prints `max abs diff <value>` and exits with status 1 above --tolerance.
+Without --checkpoint the weights are the modules' initial ones (T2D's gate alpha 1e-4: the outputs hardly
+depend on the memory, which the memory comparison covers; the `memory effect` line says by how much).
+Needs onnx and onnxruntime: pip install -r requirements/optional_deploy.txt
+"""
+import argparse
+import copy
+import os
+import sys
+
+import mmengine
+import torch
+from mmengine.config import DictAction
+
+import svm  # noqa: F401  (checks the OpenMMLab stack, registers svm's modules)
+from svm.models.layers.kv_memory import MEMORY_POLICIES
+from svm.utils.config_checks import check_override_keys, load_config
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog='\n'.join(__doc__.split('\n')[4:]))
+    parser.add_argument('config', help='MOT or recognition config with an SViT backbone')
+    parser.add_argument('--out', required=True, help='ONNX file to write')
+    parser.add_argument('--checkpoint', help='checkpoint of the whole model (default: initial weights)')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow a checkpoint that needs full unpickling (only for files you trust)')
+    parser.add_argument('--shape', type=int, nargs=2, metavar=('H', 'W'),
+                        help="frame size of the graph (default: the backbone's img_size square; MOT: give the "
+                             'padded test size, e.g. 800 1440)')
+    parser.add_argument('--batch', type=int, default=1, help='videos per call (default 1)')
+    parser.add_argument('--memory-policy', choices=MEMORY_POLICIES, help="override the config's memory_policy")
+    parser.add_argument('--memory-len', type=int, help="override the config's memory_len (L)")
+    parser.add_argument('--opset', type=int, default=17, help='ONNX opset (default 17)')
+    parser.add_argument('--verify', action='store_true', help='compare onnxruntime with PyTorch streaming')
+    parser.add_argument('--frames', type=int, help='frames of the --verify video (default 2 L + 2)')
+    parser.add_argument('--tolerance', type=float, default=1e-4,
+                        help='largest max abs diff --verify accepts (default 1e-4)')
+    parser.add_argument('--seed', type=int, default=0, help='seed of the --verify frames')
+    parser.add_argument('--reference-policy', choices=MEMORY_POLICIES,
+                        help='give PyTorch this memory policy in --verify instead of the exported one '
+                             '(a check of the check: a different policy must fail)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override settings in the config, e.g. model.detector.backbone.window_size=7')
+    return parser.parse_args(argv)
+
+
+def require(modules):
+    missing = []
+    for name in modules:
+        try:
+            __import__(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        sys.exit(f'error: {", ".join(missing)} not installed: pip install -r requirements/optional_deploy.txt')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    require(['onnx', 'onnxruntime'] if args.verify else ['onnx'])
+    from svm.deployment.streaming_onnx import build_streaming_step, export_streaming_onnx, verify_streaming_onnx
+    if args.trust_checkpoint:
+        from svm.utils.checkpoint import set_trust_checkpoints
+        set_trust_checkpoints(True)
+    cfg = load_config(args.config)
+    if args.cfg_options:
+        check_override_keys(cfg, args.cfg_options)
+        cfg.merge_from_dict(args.cfg_options)
+    step = build_streaming_step(cfg, args.checkpoint, args.memory_policy, args.memory_len)
+    if args.shape is None:
+        args.shape = [step.backbone.img_size] * 2
+    H, W = args.shape
+    L = step.memory_len
+    memory = (f'memory_len L={L}, memory_policy={step.memory_policy}, blocks with a memory '
+              f'{list(step.memory_blocks)}' if step.memory_blocks else 'no memory')
+    print(f'{args.config}: {"SViT + SimplePyramid" if step.neck is not None else "SViT"}, '
+          f'attn_mode={step.backbone.attn_mode}, {memory}, frame (B, 3, H, W) = ({args.batch}, 3, {H}, {W}), '
+          f'weights: {args.checkpoint or "initial (no --checkpoint)"}')
+    mmengine.mkdir_or_exist(os.path.dirname(os.path.abspath(args.out)))
+    info = export_streaming_onnx(step, args.out, H, W, args.batch, args.opset)
+    print(f'wrote {args.out} (opset {args.opset})')
+    for kind in ('inputs', 'outputs'):
+        print(f'{kind}:')
+        for name, shape, dtype in info[kind]:
+            print(f'  {name:16s} {str(shape):28s} {dtype}')
+    if not args.verify:
+        return 0
+
+    num_frames = args.frames if args.frames is not None else 2 * L + 2
+    if num_frames <= L:
+        print(f'warning: --frames {num_frames} <= L = {L}: the memory never fills and the policy never acts')
+    reference = None
+    if args.reference_policy is not None and args.reference_policy != step.memory_policy:
+        reference = copy.deepcopy(step)
+        for i in reference.memory_blocks:
+            reference.backbone.blocks[i].attn.memory.policy = args.reference_policy
+        reference.memory_policy = args.reference_policy
+    generator = torch.Generator().manual_seed(args.seed)
+    frames = torch.randn(num_frames, args.batch, 3, H, W, generator=generator)
+    result = verify_streaming_onnx(args.out, step, frames, reference)
+    print(f'verify: {num_frames} frames through onnxruntime (memory_policy={result["memory_policy"]}) and PyTorch '
+          f'streaming (memory_policy={result["reference_policy"]})')
+    print(f'  outputs: max abs diff {result["outputs"]:.3g}')
+    print(f'  memory (keys/values of every block, count): max abs diff {result["memory"]:.3g}')
+    print(f'  memory effect (largest change of an output when a frame is encoded with an empty memory): '
+          f'{result["memory_effect"]:.3g}')
+    print(f'max abs diff {result["max_abs_diff"]:.3g}')
+    if not result['max_abs_diff'] <= args.tolerance:  # NaN fails too
+        worst = max(range(num_frames), key=lambda t: result['per_frame'][t])
+        print(f'FAILED: above the tolerance {args.tolerance:g} (largest at frame {worst})', file=sys.stderr)
+        return 1
+    print(f'OK: within the tolerance {args.tolerance:g}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
