@@ -20,15 +20,15 @@ The encoders take turns frame by frame, so that a load from other processes hits
 x-space ratio compares steady medians.
 """
 import argparse
-import resource
-import time
-from typing import Callable, Dict, List
+from typing import Dict, List
 
 import mmengine
 import torch
 from mmengine.utils import ProgressBar
 
-DTYPES = {'fp32': torch.float32, 'fp16': torch.float16, 'bf16': torch.bfloat16}
+# the shared measurements (also imported from here by compare_encoders.py)
+from svm.utils.benchmark import (DTYPES, memory_buffers_mib, peak_mib, percentile, reset_peak, slope,  # noqa: F401
+                                 timed)
 
 
 def parse_args():
@@ -62,30 +62,6 @@ def build_encoder(args, attn_mode: str):
     return SViT(arch=arch, img_size=224, attn_mode=attn_mode, window_size=args.window_size or None,
                 memory_len=args.memory_len, memory_policy=args.memory_policy,
                 with_cls_token=not args.window_size).to(args.device)
-
-
-def synchronize(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.synchronize()
-
-
-def reset_peak(device: str) -> None:
-    if device.startswith('cuda'):
-        torch.cuda.reset_peak_memory_stats()
-
-
-def peak_mib(device: str) -> float:
-    if device.startswith('cuda'):
-        return torch.cuda.max_memory_allocated() / 2**20
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10  # KiB on Linux
-
-
-def timed(fn: Callable, device: str) -> float:
-    synchronize(device)
-    start = time.perf_counter()
-    fn()
-    synchronize(device)
-    return time.perf_counter() - start
 
 
 def latency_runs(args, video: torch.Tensor) -> List[Dict]:
@@ -123,31 +99,13 @@ def latency_runs(args, video: torch.Tensor) -> List[Dict]:
     for mode, model in models.items():
         full_from = (args.memory_len if mode == 'stream' else clip_len if mode == 'clip' else 1) - 1
         steady = times[mode][full_from:] or times[mode]
-        memory_bytes = sum(
-            blk.attn.memory._columns.nbytes + blk.attn.memory._rows.nbytes for blk in model.blocks
-            if blk.attn.memory is not None and blk.attn.memory._columns is not None)
         results.append(
             dict(attn_mode=mode, ms_per_frame=times[mode], steady_from_frame=full_from,
                  steady_mean_ms=sum(steady) / len(steady), steady_median_ms=percentile(steady, 50),
                  steady_p95_ms=percentile(steady, 95), steady_max_ms=max(steady),
-                 steady_slope_ms_per_100_frames=100 * slope(steady), memory_buffers_mib=memory_bytes / 2**20,
+                 steady_slope_ms_per_100_frames=100 * slope(steady), memory_buffers_mib=memory_buffers_mib(model),
                  peak_mib=peaks[mode]))
     return results
-
-
-def percentile(values: List[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
-
-
-def slope(values: List[float]) -> float:
-    """Least-squares slope of values against their index (0 for fewer than 2 values)."""
-    n = len(values)
-    if n < 2:
-        return 0.
-    mean_x, mean_y = (n - 1) / 2, sum(values) / n
-    cov = sum((i - mean_x) * (v - mean_y) for i, v in enumerate(values))
-    return cov / sum((i - mean_x)**2 for i in range(n))
 
 
 def training_run(args) -> Dict:

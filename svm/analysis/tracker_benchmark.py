@@ -1,0 +1,307 @@
+"""End-to-end speed of a whole MOT tracker (data preprocessing, detector, tracker), streaming frame by
+frame at a given image size, with its backbone timed inside it and alone beside it.
+
+What one frame costs here is ``model.test_step`` on one packed frame, as tools/test.py runs it with
+TrackImgSampler: the data preprocessor (to float, normalisation, padding to the size divisor, the copy to
+the device), the detector (S-ViT streaming step, pyramid, PAFPN, head, NMS) and the tracker's
+association. Decoding and resizing the frame (the data pipeline) are not counted: frames are generated at
+the benchmark size.
+
+Frames: deterministic noise, one video. The first ``warmup`` frames are untimed but belong to the same
+video, so the memory holds min(warmup + t + 1, memory_len) frames at timed frame t = 0, 1, ... (the frame
+itself included); give ``warmup >= memory_len - 1`` to time a full memory. With random weights (no
+checkpoint) YOLOX finds (almost) no objects, so the tracker's association has (almost) nothing to do; the
+numbers of detections and tracks per frame are reported with the times.
+
+The key/value memory is preallocated for ``memory_len`` frames at the first frame (both T2D layouts, the
+padded window grid): its size is reported; on a GPU it is all allocated, on a CPU only the slots written
+so far are resident.
+
+``dtype`` 'fp16' / 'bf16' runs the backbone, the pyramid, PAFPN and head under autocast; box decoding,
+NMS and the association stay in fp32.
+
+Times are wall-clock; the process's CPU time per frame (all its threads) is reported beside them for the
+whole tracker and the backbone alone: on a CPU shared with other jobs, one thread's CPU time is what the
+frame would take on an idle core.
+
+Memory: on CUDA the most torch allocated during each phase; on the CPU the process's peak resident size
+after building the model, after the backbone-alone phase and after the whole tracker (ru_maxrss only
+grows, so the backbone runs first).
+"""
+import contextlib
+import copy
+import logging
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+from mmengine.config import Config
+
+from svm.utils.benchmark import (DTYPES, ModuleTimer, latency_summary, memory_buffers_mib, memory_frames, peak_mib,
+                                 reset_peak, synchronize, timed)
+
+
+def default_shape(cfg: Config) -> Optional[Tuple[int, int]]:
+    """(height, width) of the config's test-time Resize (its ``scale`` is (w, h)), or None."""
+    from svm.datasets.recognition import pipeline_steps
+    try:
+        pipeline = cfg.test_dataloader.dataset.pipeline
+    except AttributeError:
+        return None
+    for step in pipeline_steps(pipeline):
+        if step.get('type') == 'Resize' and isinstance(step.get('scale'), (tuple, list)):
+            width, height = step['scale']
+            return int(height), int(width)
+    return None
+
+
+def _drop_pretrained(model_cfg: dict) -> None:
+    """No backbone weight file: the benchmark runs with random weights or a whole checkpoint."""
+    backbone = model_cfg.get('detector', {}).get('backbone', {})
+    backbone.pop('pretrained', None)
+    backbone.pop('init_cfg', None)
+
+
+def build_tracker(cfg: Config, checkpoint: Optional[str] = None, device: str = 'cpu') -> torch.nn.Module:
+    """The config's MOT model in eval mode on ``device``: random weights (the backbone's ``pretrained``
+    file is not read) or ``checkpoint``, refused with the mismatched keys if it does not fit."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    from svm.registry import MMDET_MODELS
+    from svm.utils.checkpoint import check_checkpoint_fits
+    if cfg.get('default_scope', 'mmdet') != 'mmdet' or 'tracker' not in cfg.model:
+        raise ValueError(f'{cfg.filename}: expected a MOT config (default_scope mmdet, a model with a detector '
+                         f'and a tracker), got model type {cfg.model.get("type")!r}')
+    init_default_scope('mmdet')
+    model_cfg = copy.deepcopy(cfg.model)
+    _drop_pretrained(model_cfg)
+    model = MMDET_MODELS.build(model_cfg)
+    if checkpoint:
+        check_checkpoint_fits(model, checkpoint)
+        load_checkpoint(model, checkpoint, map_location='cpu')
+    else:
+        torch.manual_seed(0)
+        with _quiet_logger():  # mmengine logs every parameter's initialisation
+            model.init_weights()
+    return model.to(device).eval()
+
+
+@contextlib.contextmanager
+def _quiet_logger(level: int = logging.WARNING):
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_current_instance()
+    saved = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(saved)
+
+
+def make_frame(index: int, height: int, width: int, seed: int = 0) -> np.ndarray:
+    """Frame ``index`` of a deterministic video: BGR uint8 noise on a horizontal gradient."""
+    rng = np.random.default_rng([seed, index])
+    base = np.linspace(60, 180, width, dtype=np.float32)[None, :, None]
+    return np.clip(base + rng.normal(0, 25, (height, width, 3)), 0, 255).astype(np.uint8)
+
+
+def pack_frame(frame: np.ndarray, frame_id: int, video_length: int, video_id: int = 0) -> dict:
+    """One frame as the test dataloader gives it (PackTrackInputs, one TrackDataSample, collated)."""
+    from mmdet.datasets.transforms import PackTrackInputs
+    from mmengine.dataset import pseudo_collate
+    height, width = frame.shape[:2]
+    results = dict(img=[frame], img_id=[frame_id + 1], frame_id=[frame_id], video_id=[video_id],
+                   ori_shape=[(height, width)], img_shape=[(height, width)], scale_factor=[(1., 1.)],
+                   ori_video_length=[video_length], video_length=[video_length], img_path=[f'{frame_id:06d}.jpg'])
+    return pseudo_collate([PackTrackInputs().transform(results)])
+
+
+class _TrackTimer:
+    """Wall time of every call of a tracker's ``track`` and the number of detections it was given, by
+    wrapping the method on the instance; :meth:`remove` restores the class's method."""
+
+    def __init__(self, tracker, device):
+        self.tracker, self.times, self.detections = tracker, [], []
+        original = tracker.track
+
+        def track(*args, **kwargs):
+            data_sample = kwargs.get('data_sample', args[0] if args else None)
+            self.detections.append(len(data_sample.pred_instances) if 'pred_instances' in data_sample else 0)
+            synchronize(device)
+            start = time.perf_counter()
+            out = original(*args, **kwargs)
+            synchronize(device)
+            self.times.append(time.perf_counter() - start)
+            return out
+        tracker.track = track
+
+    def take(self) -> Tuple[List[float], List[int]]:
+        times, detections, self.times, self.detections = self.times, self.detections, [], []
+        return times, detections
+
+    def remove(self) -> None:
+        if 'track' in vars(self.tracker):
+            del self.tracker.track
+
+
+@contextlib.contextmanager
+def _fp32_box_postprocess(head, device_type: str, enabled: bool):
+    """Under autocast, run the head's box decoding and NMS (``predict_by_feat``) in fp32 on fp32 inputs:
+    mmcv's CPU NMS has no bf16 kernel, and the tracker expects fp32 boxes."""
+    if not enabled or not hasattr(head, 'predict_by_feat'):
+        yield
+        return
+    original = head.predict_by_feat
+
+    def to_float(value):
+        if torch.is_tensor(value) and value.is_floating_point():
+            return value.float()
+        if isinstance(value, (list, tuple)):
+            return type(value)(to_float(v) for v in value)
+        return value
+
+    def predict_by_feat(*args, **kwargs):
+        with torch.autocast(device_type, enabled=False):
+            return original(*[to_float(a) for a in args], **{k: to_float(v) for k, v in kwargs.items()})
+    head.predict_by_feat = predict_by_feat
+    try:
+        yield
+    finally:
+        del head.predict_by_feat
+
+
+def _ms(seconds: Sequence[float]) -> List[float]:
+    return [s * 1e3 for s in seconds]
+
+
+@torch.no_grad()
+def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frames: int, warmup: int = 3,
+                      device: str = 'cpu', dtype: str = 'fp32', progress: bool = False) -> Dict:
+    """Time ``num_frames`` streaming frames (after ``warmup`` untimed ones of the same video) through the
+    backbone alone, then through the whole tracker; see the module docstring for what is counted.
+
+    Returns a dict of the per-frame times (ms), their summaries, the backbone's and the association's share
+    of the whole tracker's frame time, the peak memory, the memory's fill and buffer size, and the
+    detections (what the detector hands the tracker) and tracks per frame.
+    """
+    from mmengine.utils import ProgressBar
+    if num_frames < 1:
+        raise ValueError(f'num_frames must be at least 1, got {num_frames}')
+    total = warmup + num_frames
+
+    def batch_of(t: int) -> dict:  # made outside the timed calls, the same frames in both phases
+        return pack_frame(make_frame(t, height, width), t, total)
+
+    backbone = model.detector.backbone
+    amp = dict(device_type=str(device).split(':')[0], dtype=DTYPES[dtype], enabled=dtype != 'fp32')
+    result = dict(height=height, width=width, frames=num_frames, warmup=warmup, device=str(device), dtype=dtype,
+                  attn_mode=getattr(backbone, 'attn_mode', None))
+    result['peak_mib_model'] = peak_mib(device)
+    bar = ProgressBar(2 * total) if progress else None
+
+    # 1. the backbone alone, streaming the same frames (normalised and padded as the tracker gets them)
+    reset_peak(device)
+    backbone.reset_memory()
+    alone = []
+    with torch.autocast(**amp):
+        for t in range(total):
+            inputs = model.data_preprocessor(batch_of(t), False)['inputs'][:, 0].contiguous()
+            cpu_start = time.process_time()
+            seconds = timed(lambda: backbone(inputs), device)
+            if t >= warmup:
+                alone.append((seconds, time.process_time() - cpu_start))
+            if bar is not None:
+                bar.update()
+    result['padded_input_shape'] = list(inputs.shape[-2:])
+    result['memory_frames_at_last_frame'] = memory_frames(backbone)
+    result['memory_buffers_mib'] = memory_buffers_mib(backbone)
+    backbone.reset_memory()
+    result['peak_mib_backbone_alone'] = peak_mib(device)
+
+    # 2. the whole tracker, the backbone and the tracker's association timed inside it
+    reset_peak(device)
+    whole, detections, tracks = [], [], []
+    backbone_timer = ModuleTimer(backbone, device)
+    track_timer = _TrackTimer(model.tracker, device)
+    try:
+        with torch.autocast(**amp), _fp32_box_postprocess(getattr(model.detector, 'bbox_head', None),
+                                                          amp['device_type'], amp['enabled']):
+            for t in range(total):
+                batch, out = batch_of(t), []
+                cpu_start = time.process_time()
+                seconds = timed(lambda: out.extend(model.test_step(batch)), device)
+                cpu_seconds = time.process_time() - cpu_start
+                (backbone_s, backbone_cpu), (track_s, detected) = backbone_timer.take(), track_timer.take()
+                if t >= warmup:
+                    whole.append(dict(total=seconds, backbone=sum(backbone_s), tracker=sum(track_s), cpu=cpu_seconds,
+                                      backbone_cpu=sum(backbone_cpu)))
+                    tracks.append(len(out[0][0].pred_track_instances))
+                    detections.append(sum(detected))
+                if bar is not None:
+                    bar.update()
+    finally:
+        backbone_timer.remove()
+        track_timer.remove()
+        backbone.reset_memory()
+        model.tracker.reset()
+    if bar is not None:
+        print()
+    result['peak_mib_tracker'] = peak_mib(device)
+
+    total_ms = _ms([w['total'] for w in whole])
+    backbone_ms = _ms([w['backbone'] for w in whole])
+    tracker_ms = _ms([w['tracker'] for w in whole])
+    rest_ms = [a - b - c for a, b, c in zip(total_ms, backbone_ms, tracker_ms)]
+    alone_ms = _ms([a for a, _ in alone])
+    cpu_ms = dict(tracker=_ms([w['cpu'] for w in whole]), backbone_in_tracker=_ms([w['backbone_cpu'] for w in whole]),
+                  backbone_alone=_ms([c for _, c in alone]))
+    result.update(
+        ms_per_frame=dict(tracker=total_ms, backbone_in_tracker=backbone_ms, association=tracker_ms, rest=rest_ms,
+                          backbone_alone=alone_ms),
+        process_cpu_ms_per_frame=cpu_ms,
+        process_cpu_median_ms={key: latency_summary(ms)['median_ms'] for key, ms in cpu_ms.items()},
+        tracker=latency_summary(total_ms), backbone_in_tracker=latency_summary(backbone_ms),
+        association=latency_summary(tracker_ms), rest=latency_summary(rest_ms),
+        backbone_alone=latency_summary(alone_ms),
+        backbone_share=sum(backbone_ms) / sum(total_ms), association_share=sum(tracker_ms) / sum(total_ms),
+        backbone_share_of_process_cpu=sum(cpu_ms['backbone_in_tracker']) / max(sum(cpu_ms['tracker']), 1e-9),
+        backbone_alone_share=latency_summary(alone_ms)['mean_ms'] / latency_summary(total_ms)['mean_ms'],
+        detections_per_frame=float(np.mean(detections)), tracks_per_frame=float(np.mean(tracks)))
+    return result
+
+
+def format_table(result: Dict, title: str = '') -> str:
+    """The benchmark as a Markdown table: one row per stage, times in ms per frame."""
+    share = {'tracker': 1.0, 'backbone_in_tracker': result['backbone_share'],
+             'association': result['association_share'],
+             'rest': 1.0 - result['backbone_share'] - result['association_share'],
+             'backbone_alone': result['backbone_alone_share']}
+    names = {'tracker': 'whole tracker (end to end)', 'backbone_in_tracker': '  backbone (S-ViT step), inside',
+             'rest': '  preprocessing, pyramid, PAFPN, head, NMS', 'association': '  tracker association',
+             'backbone_alone': 'backbone alone (separate run)'}
+    cpu = str(result['device']).startswith('cpu')
+    memory = ('peak RSS MiB (cumulative)' if cpu else 'peak CUDA MiB (phase)')
+    lines = [title] if title else []
+    lines += [f"{result['height']}x{result['width']} frames (padded {result['padded_input_shape'][0]}x"
+              f"{result['padded_input_shape'][1]}), {result['device']}, {result['dtype']}, {result['frames']} timed "
+              f"frames after {result['warmup']} warm-up frames of the same video ({result['attn_mode']} backbone, "
+              f"{result['memory_frames_at_last_frame']} frames in its memory at the last frame, k/v buffers "
+              f"{result['memory_buffers_mib']:.1f} MiB); "
+              f"{result['detections_per_frame']:.1f} detections, {result['tracks_per_frame']:.1f} tracks per frame",
+              f'| stage | frames/s | median ms/frame | p95 ms | mean ms | share of the frame | process CPU ms/frame '
+              f'(median) | {memory} |',
+              '|---|---|---|---|---|---|---|---|']
+    peaks = {'tracker': result['peak_mib_tracker'], 'backbone_alone': result['peak_mib_backbone_alone']}
+    for key in ('tracker', 'backbone_in_tracker', 'rest', 'association', 'backbone_alone'):
+        s = result[key]
+        fps = f"{s['fps']:.2f}" if key in ('tracker', 'backbone_alone') else ''
+        peak = f'{peaks[key]:.0f}' if key in peaks else ''
+        cpu_ms = result['process_cpu_median_ms'].get(key)
+        cpu_ms = f'{cpu_ms:.1f}' if cpu_ms is not None else ''
+        lines.append(f"| {names[key]} | {fps} | {s['median_ms']:.1f} | {s['p95_ms']:.1f} | {s['mean_ms']:.1f} | "
+                     f"{100 * share[key]:.1f}% | {cpu_ms} | {peak} |")
+    lines.append(f"model built: peak {'RSS' if cpu else 'CUDA'} {result['peak_mib_model']:.0f} MiB; the backbone's "
+                 f"share of the tracker's process CPU time: {100 * result['backbone_share_of_process_cpu']:.1f}%")
+    return '\n'.join(lines)

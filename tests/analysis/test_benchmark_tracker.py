@@ -1,0 +1,101 @@
+"""tools/analysis_tools/benchmark_tracker.py, svm/analysis/tracker_benchmark.py and the measurements both
+benchmark tools share (svm/utils/benchmark.py), on the tiny MOT config."""
+import json
+
+import pytest
+import torch
+
+from svm.utils.benchmark import ModuleTimer, latency_summary, memory_buffers_mib, memory_frames, percentile, slope
+from tests.analysis.conftest import load_tool
+from tests.conftest import REPO_ROOT
+from tests.mot.conftest import TINY_CONFIG
+
+PAPER_CONFIG = str(REPO_ROOT / 'configs/mot/svm/'
+                   'bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth_test-mot17halfval.py')
+
+
+def test_shared_measurements():
+    assert percentile([5, 1, 3, 2, 4], 50) == 3 and percentile([5, 1, 3, 2, 4], 100) == 5
+    assert percentile(list(range(101)), 95) == 95
+    assert slope([1, 3, 5, 7]) == pytest.approx(2.) and slope([4]) == 0.
+    summary = latency_summary([10., 20., 30., 40.])
+    assert summary['mean_ms'] == 25. and summary['fps'] == pytest.approx(40.) and summary['max_ms'] == 40.
+    layer = torch.nn.Linear(4, 4)
+    with ModuleTimer(layer, 'cpu') as timer:
+        layer(torch.zeros(1, 4))
+        layer(torch.zeros(1, 4))
+        wall, cpu = timer.take()
+        assert len(wall) == len(cpu) == 2 and timer.times == [] and timer.cpu_times == []
+    layer(torch.zeros(1, 4))
+    assert timer.times == []  # hooks removed
+
+
+def test_memory_helpers_on_a_streaming_svit():
+    from svm.models.backbones import SViT
+    model = SViT(arch=dict(embed_dims=32, num_layers=2, num_heads=2, patch_size=8), img_size=32, memory_len=3,
+                 attn_mode='stream').eval()
+    assert memory_buffers_mib(model) == 0 and memory_frames(model) == 0
+    with torch.no_grad():
+        for _ in range(5):
+            model(torch.zeros(1, 3, 32, 32))
+    assert memory_frames(model) == 3
+    # per block: keys and values in two layouts, 3 frames of 16 patches of 32 channels, fp32
+    assert memory_buffers_mib(model) == pytest.approx(2 * 2 * 2 * 3 * 16 * 32 * 4 / 2**20)
+
+
+def test_tool_on_tiny_config(tmp_path, capsys):
+    tool = load_tool('tools/analysis_tools/benchmark_tracker.py')
+    out = tmp_path / 'bench.json'
+    result = tool.main([TINY_CONFIG, '--shape', '64', '90', '--frames', '2', '--warmup', '1', '--out', str(out)])
+    saved = json.loads(out.read_text())
+    assert saved['frames'] == 2 and saved['warmup'] == 1 and saved['padded_input_shape'] == [64, 96]
+    for key in ('tracker', 'backbone_alone', 'backbone_in_tracker'):
+        assert len(saved['ms_per_frame'][key]) == 2 and saved[key]['fps'] > 0
+        assert saved[key]['median_ms'] <= saved[key]['p95_ms']
+    assert 0 < saved['backbone_share'] < 1 and 0 <= saved['association_share'] < 1
+    assert saved['peak_mib_tracker'] >= saved['peak_mib_backbone_alone'] > 0  # CPU: the peak RSS only grows
+    # the warm-up frame belongs to the same video: 3 frames in the tiny config's memory of 4
+    assert saved['memory_frames_at_last_frame'] == 3 and saved['attn_mode'] == 'stream'
+    assert set(saved['process_cpu_median_ms']) == {'tracker', 'backbone_in_tracker', 'backbone_alone'}
+    assert 0 < saved['backbone_share_of_process_cpu'] < 1
+    assert result['params_m'] > 0
+    table = capsys.readouterr().out
+    assert '| whole tracker (end to end) |' in table and '| backbone alone (separate run) |' in table
+
+
+def test_checkpoint_must_fit(tmp_path):
+    from svm.analysis.tracker_benchmark import build_tracker
+    from svm.utils.resolved_config import resolve_config
+    cfg = resolve_config(TINY_CONFIG)
+    model = build_tracker(cfg)
+    ckpt = tmp_path / 'tiny.pth'
+    torch.save({'state_dict': model.state_dict()}, ckpt)
+    loaded = build_tracker(cfg, str(ckpt))
+    name, param = next(iter(loaded.state_dict().items()))
+    assert torch.equal(param, model.state_dict()[name])
+    other = resolve_config(TINY_CONFIG, {'model.detector.neck.1.out_channels': 8})
+    with pytest.raises(KeyError, match='does not fit the model'):
+        build_tracker(other, str(ckpt))
+
+
+def test_default_shape_is_the_test_scale():
+    from svm.analysis.tracker_benchmark import default_shape
+    from svm.utils.resolved_config import resolve_config
+    assert default_shape(resolve_config(PAPER_CONFIG)) == (800, 1440)
+    assert default_shape(resolve_config(TINY_CONFIG)) == (64, 96)
+
+
+@pytest.mark.parametrize('dtype', ['fp32', 'bf16'])
+def test_association_of_detections(dtype):
+    """With objects detected (the head's biases raised on its coarsest level: 4 x 6 priors), the tracker
+    associates them; under bf16 autocast the boxes reach NMS and the tracker in fp32."""
+    from svm.analysis.tracker_benchmark import benchmark_tracker, build_tracker
+    from svm.utils.resolved_config import resolve_config
+    model = build_tracker(resolve_config(TINY_CONFIG))
+    head = model.detector.bbox_head
+    for conv in (head.multi_level_conv_obj[-1], head.multi_level_conv_cls[-1]):
+        torch.nn.init.constant_(conv.bias, 5.)
+    result = benchmark_tracker(model, 64, 96, num_frames=2, warmup=1, dtype=dtype)
+    assert 0 < result['detections_per_frame'] <= 24 and result['tracks_per_frame'] > 0
+    assert result['association']['mean_ms'] > 0
+    assert 'predict_by_feat' not in vars(head) and 'track' not in vars(model.tracker)  # wrappers removed
