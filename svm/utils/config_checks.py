@@ -159,3 +159,14 @@ def check_hook_args(cfg: Config) -> None:
                 raise TypeError(f'{where} ({cls.__name__}) in config {cfg.filename} has unknown argument(s) '
                                 f'{listed}; it takes {", ".join(sorted(names))}')
 
+
+
+def resolve_config(path: str, cfg_options: Optional[dict] = None) -> Config:
+    """The config at ``path`` (a syntax error names the file and line) with ``cfg_options`` merged in
+    (a misspelled key or a parse-time variable is refused with what to override instead): the config as
+    the tools that read one without a Runner see it (tools/misc/, tools/analysis_tools/)."""
+    cfg = load_config(path)
+    if cfg_options:
+        check_override_keys(cfg, cfg_options)
+        cfg.merge_from_dict(cfg_options)
+    return cfg

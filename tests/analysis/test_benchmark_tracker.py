@@ -65,7 +65,7 @@ def test_tool_on_tiny_config(tmp_path, capsys):
 
 def test_checkpoint_must_fit(tmp_path):
     from svm.analysis.tracker_benchmark import build_tracker
-    from svm.utils.resolved_config import resolve_config
+    from svm.utils.config_checks import resolve_config
     cfg = resolve_config(TINY_CONFIG)
     model = build_tracker(cfg)
     ckpt = tmp_path / 'tiny.pth'
@@ -80,7 +80,7 @@ def test_checkpoint_must_fit(tmp_path):
 
 def test_default_shape_is_the_test_scale():
     from svm.analysis.tracker_benchmark import default_shape
-    from svm.utils.resolved_config import resolve_config
+    from svm.utils.config_checks import resolve_config
     assert default_shape(resolve_config(PAPER_CONFIG)) == (800, 1440)
     assert default_shape(resolve_config(TINY_CONFIG)) == (64, 96)
 
@@ -90,7 +90,7 @@ def test_association_of_detections(dtype):
     """With objects detected (the head's biases raised on its coarsest level: 4 x 6 priors), the tracker
     associates them; under bf16 autocast the boxes reach NMS and the tracker in fp32."""
     from svm.analysis.tracker_benchmark import benchmark_tracker, build_tracker
-    from svm.utils.resolved_config import resolve_config
+    from svm.utils.config_checks import resolve_config
     model = build_tracker(resolve_config(TINY_CONFIG))
     head = model.detector.bbox_head
     for conv in (head.multi_level_conv_obj[-1], head.multi_level_conv_cls[-1]):

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from svm.analysis.browse import build_train_dataset, decode_instance_ids, draw_mot_sample
-from svm.utils.resolved_config import resolve_config
+from svm.utils.config_checks import resolve_config
 from tests.analysis.conftest import load_tool
 from tests.conftest import REPO_ROOT
 from tests.mot.conftest import TINY_CONFIG, tiny_data_options, tiny_mot  # noqa: F401  (fixture)

@@ -22,7 +22,7 @@ from mmengine.config import DictAction
 
 from svm.analysis.tracker_benchmark import benchmark_tracker, build_tracker, default_shape, format_table
 from svm.utils.benchmark import DTYPES
-from svm.utils.resolved_config import resolve_config
+from svm.utils.config_checks import resolve_config
 
 
 def parse_args(argv=None):

@@ -18,7 +18,7 @@ import mmengine
 from mmengine.config import DictAction
 
 from svm.analysis.confusion import confusion_matrix, load_action_results, plot_confusion_matrix, summarize
-from svm.utils.resolved_config import resolve_config
+from svm.utils.config_checks import resolve_config
 
 
 def parse_args(argv=None):

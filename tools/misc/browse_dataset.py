@@ -16,7 +16,7 @@ from typing import List
 from mmengine.config import DictAction
 
 from svm.analysis.browse import browse_dataset
-from svm.utils.resolved_config import resolve_config
+from svm.utils.config_checks import resolve_config
 
 
 def parse_args(argv=None):

@@ -10,7 +10,7 @@ import argparse
 
 from mmengine.config import DictAction
 
-from svm.utils.resolved_config import resolve_config
+from svm.utils.config_checks import resolve_config
 
 
 def parse_args(argv=None):
