@@ -15,6 +15,7 @@ check_dependencies()
 from .utils import mmaction_compat  # noqa: E402,F401  (must precede any import of mmaction.models)
 from .utils import checkpoint  # noqa: E402,F401  (installs the safe loader for local checkpoints)
 from . import apis, datasets, engine, evaluation, models  # noqa: E402,F401
+from . import visualization  # noqa: E402,F401  (mmdet's track visualizer, fixed for --show-dir)
 # isort: on
 
 __all__ = ['__version__']

@@ -22,6 +22,10 @@ def parse_args(argv=None):
         help='resume from the given checkpoint, or from the latest one in the work dir if no path is given')
     parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision training')
     parser.add_argument(
+        '--auto-scale-lr', action='store_true',
+        help='scale every learning rate by (processes x train_dataloader.batch_size) / '
+        'auto_scale_lr.base_batch_size, the total batch the config\'s lr is for (linear scaling rule)')
+    parser.add_argument(
         '--trust-checkpoint', action='store_true',
         help='allow loading checkpoints that need full unpickling (only for files you trust)')
     parser.add_argument(
@@ -53,6 +57,9 @@ def setup_cfg(args) -> Config:
             cfg.optim_wrapper.type = 'AmpOptimWrapper'
             cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
+    if args.auto_scale_lr:
+        enable_auto_scale_lr(cfg, args.config)
+
     if args.resume == 'auto':
         # resolved here rather than by mmengine, which trusts a torn `last_checkpoint` pointer
         cfg.load_from = find_resume_checkpoint(cfg.work_dir)
@@ -63,6 +70,16 @@ def setup_cfg(args) -> Config:
         cfg.resume = True
         cfg.load_from = args.resume
     return cfg
+
+
+def enable_auto_scale_lr(cfg: Config, path: str) -> None:
+    """--auto-scale-lr: mmengine's Runner scales the lr of every parameter group by (world size x
+    batch size) / ``auto_scale_lr.base_batch_size`` once the optimizer is built."""
+    scale = cfg.get('auto_scale_lr')
+    if not isinstance(scale, dict) or not scale.get('base_batch_size'):
+        raise KeyError(f'--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` in {path}: the total '
+                       f'batch size (processes x train_dataloader.batch_size) its learning rate is set for')
+    cfg.auto_scale_lr.enable = True
 
 
 @record  # under torchrun, a failing rank's traceback goes into torchrun's error summary

@@ -26,6 +26,14 @@ def _max_frame(path: str) -> int:
     return max(frames, default=0)
 
 
+def gt_sequences(gt_root: str, gt_loc_format: str) -> List[str]:
+    """The sequences that have a ground-truth file under ``gt_root`` (folders or files named after them)."""
+    if not osp.isdir(gt_root):
+        raise FileNotFoundError(f'ground-truth folder {gt_root} not found')
+    names = {n for entry in os.listdir(gt_root) for n in (entry, osp.splitext(entry)[0])}
+    return sorted(n for n in names if osp.isfile(gt_loc_format.format(gt_folder=gt_root, seq=n)))
+
+
 def flatten_trackeval(res: dict, metrics: Sequence[str]) -> Dict[str, float]:
     """Flatten TrackEval's result of one sequence/class into ``{figure: value}``."""
     out = {}
@@ -43,7 +51,8 @@ def evaluate_mot_files(result_dir: str,
                        seq_lengths: Optional[Dict[str, int]] = None,
                        metrics: Sequence[str] = ('HOTA', 'CLEAR', 'Identity'),
                        benchmark: str = 'MOT17',
-                       print_results: bool = True) -> Dict[str, Dict[str, float]]:
+                       print_results: bool = True,
+                       allow_missing: bool = False) -> Dict[str, Dict[str, float]]:
     """Score ``<result_dir>/<seq>.txt`` against the ground truth at ``gt_loc_format``.
 
     Args:
@@ -51,13 +60,18 @@ def evaluate_mot_files(result_dir: str,
         gt_root: folder of the ground truth (``{gt_folder}`` in ``gt_loc_format``).
         gt_loc_format: where a sequence's ground truth is, e.g. ``'{gt_folder}/{seq}/gt/gt_half-val.txt'``
             for MOT17 half-val (the MOTChallenge layout) or ``'{gt_folder}/{seq}.txt'``.
-        seqs: sequences to score (default: every ``.txt`` file of ``result_dir``).
+        seqs: sequences to score (default: every sequence with ground truth under ``gt_root``, which
+            must all have a result file unless ``allow_missing``).
         seq_lengths: frames per sequence (default: the last frame with a box in either file; frames
             after it change no figure).
         metrics: TrackEval metric families among 'HOTA', 'CLEAR', 'Identity'.
         benchmark: TrackEval benchmark name; it selects the preprocessing (MOT15 has none; the
             others drop predictions matched to distractor classes and ignore zero-marked ground truth).
         print_results: let TrackEval print its tables.
+        allow_missing: score only the sequences that have a result file. By default a sequence with
+            ground truth (or named in ``seqs``) but no ``<seq>.txt`` in ``result_dir`` is an error naming
+            it: a missing file is usually a crashed or partial run, and scoring the others silently
+            reports figures of another set of sequences.
 
     Returns:
         ``{seq: {figure: value}}`` for every sequence plus ``'COMBINED'``; rates are fractions
@@ -69,17 +83,30 @@ def evaluate_mot_files(result_dir: str,
     if not osp.isdir(result_dir):
         raise FileNotFoundError(f'result folder {result_dir} not found')
     result_dir = osp.abspath(result_dir)
-    if seqs is None:
-        seqs = sorted(osp.splitext(f)[0] for f in os.listdir(result_dir) if f.endswith('.txt'))
-    if not seqs:
+    results = sorted(osp.splitext(f)[0] for f in os.listdir(result_dir) if f.endswith('.txt'))
+    if not results:
         raise FileNotFoundError(f'{result_dir} holds no <sequence>.txt result files')
+    which = 'named' if seqs is not None else 'with ground truth'
+    if seqs is None:
+        seqs = sorted(set(results) | set(gt_sequences(gt_root, gt_loc_format)))
+    missing = [seq for seq in seqs if not osp.isfile(osp.join(result_dir, f'{seq}.txt'))]
+    if missing and not allow_missing:
+        raise FileNotFoundError(
+            f'{len(missing)} of {len(seqs)} sequences {which} have no result file in {result_dir}: '
+            f'{", ".join(missing)} (a crashed or partial run?). Pass --allow-missing (allow_missing=True) '
+            f'to score only the sequences with results, or --seqs to choose the sequences.')
+    if missing:
+        print(f'allow_missing: scoring {len(seqs) - len(missing)} of {len(seqs)} sequences; no result file '
+              f'for {", ".join(missing)}')
+        seqs = [seq for seq in seqs if seq not in missing]
+    if not seqs:
+        raise FileNotFoundError(f'none of the sequences has a result file in {result_dir}')
     seq_info = {}
     for seq in seqs:
         res_path = osp.join(result_dir, f'{seq}.txt')
         gt_path = gt_loc_format.format(gt_folder=gt_root, seq=seq)
-        for path in (res_path, gt_path):
-            if not osp.isfile(path):
-                raise FileNotFoundError(f'{path} not found (sequence {seq})')
+        if not osp.isfile(gt_path):
+            raise FileNotFoundError(f'{gt_path} not found (sequence {seq})')
         if seq_lengths is not None and seq in seq_lengths:
             seq_info[seq] = int(seq_lengths[seq])
         else:

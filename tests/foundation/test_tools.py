@@ -1,6 +1,7 @@
 """tools/train.py, tools/test.py, resume, checkpoint safety and tools/dist_train.sh on a toy task."""
 import importlib.util
 import os
+import re
 
 import pytest
 import torch
@@ -151,3 +152,269 @@ def test_dist_train_runs_two_cpu_processes_that_train_together(tmp_path):
     _assert_same_state(final0, final1)
     init0 = torch.load(tmp_path / 'rank0_init.pth')
     assert not torch.equal(init0['mlp.0.weight'], final0['mlp.0.weight'])
+
+
+@pytest.mark.parametrize('world_size,batch_size', [(1, 4), (2, 3), (8, 2)])
+def test_auto_scale_lr_scales_by_world_size_times_batch_over_base(tmp_path, monkeypatch, world_size, batch_size):
+    """--auto-scale-lr (issue 13, defect 5): every group's lr times (world size x batch size) / base batch."""
+    from mmengine.runner import Runner
+    monkeypatch.syspath_prepend(str(TOY_DIR))
+    train_tool = load_tool('train')
+
+    def lrs(*extra):
+        args = train_tool.parse_args([str(TOY_CONFIG), '--work-dir', str(tmp_path), '--cfg-options',
+                                      'auto_scale_lr.base_batch_size=16', f'train_dataloader.batch_size={batch_size}',
+                                      'optim_wrapper.paramwise_cfg.bias_lr_mult=0.5', *extra])
+        runner = Runner.from_cfg(train_tool.setup_cfg(args))
+        runner._world_size = world_size  # as the launcher would set it; mmengine's scale_lr reads it
+        optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+        runner.scale_lr(optim_wrapper, runner.auto_scale_lr)  # what Runner.train() does at this point
+        return [group['lr'] for group in optim_wrapper.optimizer.param_groups]
+
+    base = lrs()
+    assert sorted(set(base)) == [0.005, 0.01]  # two groups: the scaling applies to each
+    scaled = lrs('--auto-scale-lr')
+    assert scaled == pytest.approx([lr * world_size * batch_size / 16 for lr in base])
+
+
+def test_auto_scale_lr_needs_a_base_batch(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(TOY_DIR))
+    train_tool = load_tool('train')
+    args = train_tool.parse_args([str(TOY_CONFIG), '--work-dir', str(tmp_path), '--auto-scale-lr'])
+    with pytest.raises(KeyError, match=r'auto_scale_lr = dict\(base_batch_size=N\)'):
+        train_tool.setup_cfg(args)
+
+
+def test_configs_that_set_a_batch_give_its_base(repo_root):
+    """Every shipped training config names the total batch its lr is for: the batch of its file name
+    (8xb2: 8 processes x 2) or, for the single-process tiny configs, its own train batch."""
+    import re
+
+    from mmengine.config import Config
+    for path in sorted((repo_root / 'configs').glob('*/svm/*.py')):
+        cfg = Config.fromfile(str(path))
+        if 'train_dataloader' not in cfg or path.name.endswith(('_test-mot17halfval.py', '_test-mot17test.py')):
+            continue
+        base = cfg.auto_scale_lr['base_batch_size']
+        named = re.search(r'_(\d+)xb(\d+)', path.name)
+        if named and named.group(1) != '1':
+            assert base == int(named.group(1)) * int(named.group(2)), path.name
+        elif 'tiny' in path.name or path.name.startswith('demo_'):
+            assert base == cfg.train_dataloader.batch_size, path.name
+        else:
+            assert base == 8 * cfg.train_dataloader.batch_size, path.name  # the 8-GPU recipes
+
+
+def _env_without_the_venv(tmp_path):
+    """The environment of a shell where the project's environment is not activated: no PYTHON, no
+    VIRTUAL_ENV, no virtual environment on PATH, and a `python` first on PATH that lacks torch (as a
+    system python does), so only the project's .venv can run the tools."""
+    import sys
+    fake_bin = tmp_path / 'bin'
+    fake_bin.mkdir()
+    for name in ('python', 'python3'):
+        fake = fake_bin / name
+        fake.write_text('#!/bin/sh\necho "ModuleNotFoundError: No module named \'torch\'" >&2\nexit 1\n')
+        fake.chmod(0o755)
+    venv_bins = {os.path.realpath(os.path.join(p, 'bin')) for p in (sys.prefix, REPO_ROOT / '.venv')}
+    path = [str(fake_bin)] + [p for p in os.environ.get('PATH', '').split(os.pathsep)
+                              if p and os.path.realpath(p) not in venv_bins]
+    env = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'VIRTUAL_ENV', 'PYTHONHOME')}
+    env.update(PATH=os.pathsep.join(path), PYTHONPATH=str(TOY_DIR), OMP_NUM_THREADS='1')
+    return env, fake_bin
+
+
+needs_project_venv = pytest.mark.skipif(not os.access(REPO_ROOT / '.venv' / 'bin' / 'python', os.X_OK),
+                                        reason="the project's .venv (make / tools/setup_env.sh) is absent")
+
+
+@needs_project_venv
+def test_dist_train_finds_the_project_venv_without_activation(tmp_path):
+    """bash tools/dist_train.sh from another folder, environment not activated (issue 13, defect 7)."""
+    import subprocess
+    env, _ = _env_without_the_venv(tmp_path)
+    env['PORT'] = str(free_port())
+    proc = subprocess.run(['bash', str(REPO_ROOT / 'tools' / 'dist_train.sh'), str(TOY_CONFIG), '1',
+                           '--work-dir', str(tmp_path / 'work')], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-3000:]
+    assert 'No module named' not in log and 'Iter(train) [6/6]' in log
+
+
+@needs_project_venv
+def test_dist_test_finds_the_project_venv_without_activation(tmp_path):
+    import subprocess
+    env, _ = _env_without_the_venv(tmp_path)
+    env['PORT'] = str(free_port())
+    proc = subprocess.run(['bash', str(REPO_ROOT / 'tools' / 'dist_test.sh'), 'CFG.py', '1', '--help'], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0 and '--show-dir' in proc.stdout, (proc.stdout + proc.stderr)[-3000:]
+
+
+@needs_project_venv
+@pytest.mark.parametrize('script,tool', [('slurm_train.sh', 'train.py'), ('slurm_test.sh', 'test.py'),
+                                         ('dist_train.sh', 'train.py'), ('dist_test.sh', 'test.py')])
+def test_launch_scripts_run_python_then_venv_then_path(tmp_path, script, tool):
+    """Each launcher runs $PYTHON if set, else the project's .venv (srun, and $PYTHON, are stand-ins that
+    record how they were called)."""
+    import subprocess
+    env, fake_bin = _env_without_the_venv(tmp_path)
+    record = tmp_path / 'called'
+    for name in ('srun', 'recording-python'):
+        (fake_bin / name).write_text(f'#!/bin/sh\necho "{name} $@" >> {record}\n')
+        (fake_bin / name).chmod(0o755)
+    slurm = script.startswith('slurm')
+    args = ['PART', 'JOB', 'CFG.py', '--checkpoint', 'C'] if slurm else ['CFG.py', '1', '--checkpoint', 'C']
+
+    def called(**extra):
+        record.write_text('')
+        subprocess.run(['bash', str(REPO_ROOT / 'tools' / script), *args], cwd=tmp_path, env={**env, **extra},
+                       capture_output=True, text=True, timeout=60, check=True)
+        return record.read_text()
+
+    line = called(PYTHON=str(fake_bin / 'recording-python'))
+    assert f'recording-python ' in line and f'{REPO_ROOT}/tools/{tool} CFG.py' in line and '--checkpoint C' in line
+    if slurm:  # without PYTHON: srun runs the project's interpreter
+        assert f'srun ' in called() and f' {REPO_ROOT}/.venv/bin/python -u {REPO_ROOT}/tools/{tool}' in called()
+
+
+# --- Every example of the tools' --help, README.md and docs/*.md must be valid (issue 13, defect 6) ------
+DOCS = [REPO_ROOT / 'README.md', *sorted((REPO_ROOT / 'docs').glob('*.md'))]
+DOC_PATH = re.compile(r'(?<![\w/.$-])((?:configs|tools|demo|svm|tests|requirements)/[\w./{},*-]*[\w/}*])')
+DOC_COMMAND = re.compile(r'(?:python|bash)\s+((?:tools|demo)/[\w/.-]+\.(?:py|sh))([^|;&#`]*)')
+CFG_OPTION = re.compile(r'(?<![\w/.-])([a-z_{},]+(?:\.[\w{},]+)+=[^\s`]*)')
+LAUNCHED = {'dist_train.sh': 'tools/train.py', 'slurm_train.sh': 'tools/train.py', 'dist_test.sh': 'tools/test.py',
+            'slurm_test.sh': 'tools/test.py'}
+
+
+def expand_braces(text):
+    """Shell brace expansion: 'a_{x,y}.py' -> ['a_x.py', 'a_y.py']."""
+    match = re.search(r'\{([^{}]*,[^{}]*)\}', text)
+    if not match:
+        return [text]
+    return [out for alt in match.group(1).split(',')
+            for out in expand_braces(text[:match.start()] + alt + text[match.end():])]
+
+
+def doc_lines(path):
+    """The lines of a document as a shell would see them: continuation lines joined, variables assigned in the
+    document (CFG=...) and $(basename ...) substituted, `for x in a b; do ...; done` unrolled; the assignments
+    themselves left out."""
+    text = path.read_text().replace('\\\n', ' ')
+    assigned = dict(re.findall(r'^\s*([A-Z][A-Z0-9_]*)=(\S+)', text, flags=re.M))
+    lines = []
+    for line in text.splitlines():
+        if re.match(r'\s*[A-Z][A-Z0-9_]*=\S+\s*(#.*)?$', line):
+            continue
+        for name, value in assigned.items():
+            line = line.replace('${' + name + '}', value).replace('$' + name, value)
+        line = re.sub(r'\$\(basename ([^)]+)\)', lambda m: os.path.basename(m.group(1)), line)
+        loop = re.search(r'for (\w+) in ([^;]+); do (.*?); done', line)
+        values = loop.group(2).split() if loop else [None]
+        for value in values:
+            lines.append(line if loop is None else
+                         loop.group(3).replace('${' + loop.group(1) + '}', value).replace('$' + loop.group(1), value))
+    return lines
+
+
+def test_every_path_named_in_readme_and_docs_exists():
+    missing = []
+    for doc in DOCS:
+        for line in doc_lines(doc):
+            for raw in DOC_PATH.findall(line):
+                for path in expand_braces(raw.rstrip('.,;:')):
+                    if not list(REPO_ROOT.glob(path)):
+                        missing.append(f'{doc.name}: {path}')
+    assert not missing, 'named in the documentation but absent:\n' + '\n'.join(sorted(set(missing)))
+
+
+def test_every_option_of_a_documented_command_exists():
+    """`python tools/X.py ... --flag` and `bash tools/dist_*.sh ... --flag` in the documentation: the tool
+    (train.py / test.py for the launchers) defines --flag."""
+    unknown, checked = [], 0
+    for doc in DOCS:
+        for line in doc_lines(doc):
+            for script, rest in DOC_COMMAND.findall(line):
+                source = (REPO_ROOT / LAUNCHED.get(os.path.basename(script), script)).read_text()
+                for flag in re.findall(r'(?<![\w-])(--[a-z][\w-]*)', rest):
+                    checked += 1
+                    if f"'{flag}'" not in source and f'"{flag}"' not in source:
+                        unknown.append(f'{doc.name}: {script} {flag}')
+    assert checked > 20 and not unknown, '\n'.join(unknown)
+
+
+def _help_text(tool, capsys, monkeypatch):
+    monkeypatch.setattr('sys.argv', [f'{tool}.py', '--help'])
+    module = load_tool(tool)
+    with pytest.raises(SystemExit):
+        module.parse_args()
+    return capsys.readouterr().out
+
+
+def _option_takes_effect(cfg, key: str) -> bool:
+    """Whether overriding dotted ``key`` reaches something: an existing entry, an argument of the typed module
+    (``type=...``) that holds it, or an argument of the Runner."""
+    from mmengine.registry import HOOKS, LOOPS, METRICS, MODELS, DefaultScope
+
+    from svm.utils.config_checks import RUNNER_KEYS, _init_parameters
+    node, parts = cfg._cfg_dict.to_dict(), key.split('.')
+    for depth, part in enumerate(parts):
+        container = node
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            continue
+        if depth == 0:
+            return part in RUNNER_KEYS
+        if depth != len(parts) - 1 or not isinstance(container, dict) or 'type' not in container:
+            return False
+        with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+            cls = next((c for c in (r.get(container['type']) for r in (LOOPS, HOOKS, METRICS, MODELS)) if c), None)
+        if cls is None:
+            return False
+        names, open_ended = _init_parameters(cls)
+        return part in names or open_ended
+    return True
+
+
+def test_every_cfg_options_example_is_valid(capsys, monkeypatch):
+    """Each `key=value` example of train.py / test.py --help and of the documentation parses with mmengine's
+    DictAction, passes svm's override checks and reaches an entry (or a module argument) of a shipped config."""
+    import argparse
+
+    from mmengine.config import Config, DictAction
+
+    from svm.utils.config_checks import check_override_keys
+    examples = []
+    for tool in ('train', 'test'):
+        help_text = _help_text(tool, capsys, monkeypatch)
+        cfg_help = help_text[help_text.index('\n  --cfg-options') + 1:].split('\n  --', 1)[0]  # its help only
+        tokens = re.findall(r'\S+=\S+', cfg_help)
+        assert tokens, f'{tool}.py --help shows no --cfg-options example'
+        examples += [(f'{tool}.py --help', token.strip('"\'')) for token in tokens]
+    for doc in DOCS:
+        for line in doc_lines(doc):
+            for raw in CFG_OPTION.findall(line.replace('"', ' ').replace("'", ' ')):
+                examples += [(doc.name, option.rstrip('.,;:')) for option in expand_braces(raw)]
+    assert len(examples) >= 10
+    configs = [Config.fromfile(str(path)) for path in sorted((REPO_ROOT / 'configs').glob('*/svm/*.py'))]
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    invalid = []
+    for where, example in examples:
+        options = parser.parse_args(['--cfg-options', example]).cfg_options
+        key = next(iter(options))
+
+        def valid(cfg):
+            try:
+                check_override_keys(cfg, options)
+            except KeyError:
+                return False
+            return _option_takes_effect(cfg, key)
+
+        if not any(valid(cfg) for cfg in configs):
+            invalid.append(f'{where}: {example}')
+    assert not invalid, 'no shipped config takes these --cfg-options examples:\n' + '\n'.join(invalid)

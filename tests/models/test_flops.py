@@ -70,3 +70,47 @@ def test_cli_with_config(tmp_path):
     assert result['attn_mode'] == 'space' and result['clip_shape'] == [1, 2, 3, 16, 16]
     assert result['gflops_per_clip'] == pytest.approx(2 * space_frame_flops(4, 4, cls=True) / 1e9)
     assert '| per frame: first |' in proc.stdout
+
+
+def test_mot_detector_is_counted_whole_per_frame_part_by_part(tmp_path, capsys):
+    """get_flops.py on a MOT config (issue 13, defect 9): the whole detector per frame at an image size, per
+    part (backbone, pyramid, PAFPN, head), the backbone on an empty and on a full memory."""
+    import torch
+    from mmengine.config import Config
+
+    from svm.utils.flops import build_detector, config_image_size, count_flops
+    from tests.mot.conftest import TINY_CONFIG
+
+    result = get_flops.main([TINY_CONFIG, '--shape', '32', '64', '--json', str(tmp_path / 'flops.json')])
+    out = capsys.readouterr().out
+    assert result['frame_shape'] == [1, 3, 32, 64] and result['num_frames'] == 4  # the tiny memory length
+    parts = result['parts']
+    assert [(p['part'], p['module']) for p in parts] == [
+        ('backbone', 'SViT'), ('neck.0', 'SimplePyramid'), ('neck.1', 'YOLOXPAFPN'), ('bbox_head', 'YOLOXHead')]
+    for row in ('| backbone | SViT |', '| neck.0 | SimplePyramid |', '| neck.1 | YOLOXPAFPN |',
+                '| bbox_head | YOLOXHead |', '| **whole detector** |'):
+        assert row in out
+    assert json.loads((tmp_path / 'flops.json').read_text())['gflops_per_frame'] == result['gflops_per_frame']
+    cfg = Config.fromfile(TINY_CONFIG)
+    assert config_image_size(cfg) == (64, 96)  # the default --shape: the test pipeline's frames
+
+    # The parts add up to one trace of the whole detector's forward (backbone + necks + head) on frame 1 ...
+    detector = build_detector(cfg, TINY_CONFIG)
+
+    class WholeForward(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.detector = detector
+
+        def forward(self, x):
+            return self.detector._forward(x)
+
+    detector.backbone.reset_memory()
+    whole = count_flops(WholeForward(), (torch.randn(1, 3, 32, 64), ))
+    assert whole == sum(p['flops_first'] for p in parts)
+    assert result['gflops_per_frame_first'] == pytest.approx(whole / 1e9)
+    # ... and the backbone costs what the (formula-tested) encoder count gives for frame 1 and frame L = 4
+    per_frame = get_flops.encoder_frame_flops(detector.backbone, 4, 32, 64)
+    assert (parts[0]['flops_first'], parts[0]['flops_last']) == (per_frame[0], per_frame[-1])
+    assert per_frame[-1] > per_frame[0]  # the T2D attends to more frames once the memory has filled
+    assert all(p['flops_first'] == p['flops_last'] > 0 for p in parts[1:])

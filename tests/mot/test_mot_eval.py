@@ -163,3 +163,33 @@ def test_rank0_writes_and_scores_the_videos_of_every_rank(tmp_path, monkeypatch)
     del rank0
     gc.collect()
     assert not shared.exists()
+
+
+def load_mot_eval_tool():
+    import importlib.util
+
+    from tests.conftest import REPO_ROOT
+    spec = importlib.util.spec_from_file_location('mot_eval', REPO_ROOT / 'tools/analysis_tools/mot_eval.py')
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    return tool
+
+
+def test_sequence_without_result_file_is_an_error_unless_allowed(tmp_path, capsys):
+    """A sequence with ground truth but no result file (a crashed run) is named, not silently skipped."""
+    rows = [(t, obj, box) for obj, boxes in GT.items() for t, box in enumerate(boxes, 1)]
+    res_dir, gt_root = write_case(str(tmp_path), rows)
+    for seq in ('SEQ-LOST', 'SEQ-ALSO-LOST'):
+        os.makedirs(osp.join(gt_root, seq, 'gt'))
+        with open(osp.join(gt_root, seq, 'gt', 'gt.txt'), 'w') as f:
+            f.write('1,1,10,10,20,40,1,1,1\n')
+    tool = load_mot_eval_tool()
+    with pytest.raises(FileNotFoundError, match='2 of 3 sequences .* no result file .*: SEQ-ALSO-LOST, SEQ-LOST'):
+        tool.main([res_dir, '--gt-root', gt_root, '--quiet'])
+    with pytest.raises(FileNotFoundError, match='SEQ-LOST'):  # named explicitly, same
+        evaluate_mot_files(res_dir, gt_root, seqs=['SEQ', 'SEQ-LOST'], print_results=False)
+    results = tool.main([res_dir, '--gt-root', gt_root, '--quiet', '--allow-missing'])
+    assert sorted(results) == ['COMBINED', 'SEQ'] and results['COMBINED']['MOTA'] == pytest.approx(1.0)
+    assert 'no result file for SEQ-ALSO-LOST, SEQ-LOST' in capsys.readouterr().out
+    # choosing the sequences needs no option
+    assert sorted(tool.main([res_dir, '--gt-root', gt_root, '--quiet', '--seqs', 'SEQ'])) == ['COMBINED', 'SEQ']

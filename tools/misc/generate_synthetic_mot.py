@@ -5,8 +5,18 @@ Example::
     python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot --seed 0
 
 writes ``<out>/{train,val}/SYN-*/{seqinfo.ini,img1,gt/gt.txt}`` and then converts the labels with
-tools/dataset_converters/mot2coco.py, as for MOT17, to ``<out>/annotations/{train,val}_cocoformat.json``
-(``--no-convert`` skips that).
+tools/dataset_converters/mot2coco.py ``--split-train``, as for MOT17, to
+``<out>/annotations/{train,val,half-train,half-val}_cocoformat.json`` (and ``gt/gt_half-{train,val}.txt``
+beside each training sequence's ``gt.txt``; ``--no-convert`` skips all that). These are the files every
+shipped config on generated data reads:
+
+- configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py (``make demo``): ``data/synthetic_mot``,
+  train on ``train``, validate on ``val``;
+- configs/mot/svm/bytetrack_svit-tiny_yolox_1xb2-2e_tinymot.py: ``data/tiny_mot``, train on ``half-train``
+  and validate on ``half-val`` of the training sequences, e.g.::
+
+    python tools/misc/generate_synthetic_mot.py --out data/tiny_mot --num-train 2 --num-val 1 \
+        --num-frames 24 --width 128 --height 96
 """
 import argparse
 import importlib.util
@@ -28,17 +38,20 @@ def parse_args(argv=None):
     parser.add_argument('--num-frames', type=int, default=120, help='frames per sequence')
     parser.add_argument('--width', type=int, default=320, help='multiple of 32')
     parser.add_argument('--height', type=int, default=192, help='multiple of 32')
-    parser.add_argument('--no-convert', action='store_true', help='do not write the COCO-video json files')
+    parser.add_argument('--no-convert', action='store_true',
+                        help='do not write the COCO-video json files (nor the half-split gt files)')
     return parser.parse_args(argv)
 
 
 def convert(out: str) -> None:
-    """Run tools/dataset_converters/mot2coco.py on the train and val sequences."""
+    """Run tools/dataset_converters/mot2coco.py on the train and val sequences, with the half-train /
+    half-val split of the train sequences."""
     path = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'dataset_converters', 'mot2coco.py')
     spec = importlib.util.spec_from_file_location('mot2coco', path)
     mot2coco = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mot2coco)
-    mot2coco.main(['-i', out, '-o', osp.join(out, 'annotations'), '--subsets', 'train', 'val'])
+    mot2coco.main(['-i', out, '-o', osp.join(out, 'annotations'), '--subsets', 'train', 'val', 'half-train',
+                   'half-val'])
 
 
 def main(argv=None):

@@ -1,7 +1,7 @@
 # Fine-tuning schedule of the CLIP-initialised recognisers: AdamW, layer-wise lr decay over the CLIP
 # blocks and a 10x lower backbone lr (CLIPLayerDecayOptimWrapperConstructor), no weight decay on norms,
 # biases and 1-D parameters; linear warm-up, then cosine decay. lr is for 64 clips per iteration
-# (8 GPUs x 8 clips); set auto_scale_lr.enable=True to rescale it to another batch.
+# (8 GPUs x 8 clips); `tools/train.py --auto-scale-lr` rescales it to another total batch.
 max_epochs = 30
 warmup_epochs = 3
 base_lr = 1e-3

@@ -48,5 +48,5 @@ custom_hooks = [
     dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0001, update_buffers=True, priority=49),
 ]
 
-# 8 GPUs x 2 clips; `--auto-scale-lr` rescales lr for other batch sizes.
+# 8 GPUs x 2 clips; `tools/train.py --auto-scale-lr` scales every lr by (processes x batch) / 16.
 auto_scale_lr = dict(enable=False, base_batch_size=16)

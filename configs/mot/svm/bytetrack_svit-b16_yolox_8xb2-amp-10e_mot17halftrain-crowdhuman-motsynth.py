@@ -13,4 +13,4 @@ default_scope = 'mmdet'
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3),
     visualization=dict(type='TrackVisualizationHook', draw=False))
-visualizer = dict(type='TrackLocalVisualizer', _delete_=True, vis_backends=_base_.vis_backends, name='visualizer')
+visualizer = dict(type='SVMTrackLocalVisualizer', _delete_=True, vis_backends=_base_.vis_backends, name='visualizer')

@@ -122,6 +122,7 @@ optim_wrapper = dict(type='OptimWrapper', _delete_=True, optimizer=dict(type='Ad
                      paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [dict(type='ConstantLR', factor=1.0, by_epoch=True, begin=0, end=max_epochs)]
+auto_scale_lr = dict(enable=False, base_batch_size=2)  # lr for 1 process x 2 clips (--auto-scale-lr)
 custom_hooks = [
     # mmdet's hook switches when epoch + 1 >= max_epochs - num_last_epochs: 0 -> the last epoch only.
     dict(type='YOLOXModeSwitchHook', num_last_epochs=0,
@@ -130,6 +131,6 @@ custom_hooks = [
 default_hooks = dict(
     logger=dict(interval=1),
     checkpoint=dict(interval=max_epochs, max_keep_ckpts=1),
-    visualization=dict(type='TrackVisualizationHook', draw=False))
-visualizer = dict(type='TrackLocalVisualizer', _delete_=True, vis_backends=_base_.vis_backends, name='visualizer')
+    visualization=dict(type='TrackVisualizationHook', draw=False, frame_interval=1))  # --show-dir: every frame
+visualizer = dict(type='SVMTrackLocalVisualizer', _delete_=True, vis_backends=_base_.vis_backends, name='visualizer')
 log_processor = dict(window_size=1)

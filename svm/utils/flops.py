@@ -1,0 +1,257 @@
+"""FLOPs of svm's models with fvcore (one multiply-add = one flop), for tools/analysis_tools/get_flops.py.
+
+- :func:`encoder_frame_flops`: an S-ViT encoder per frame of a clip. 'stream' is counted frame by frame
+  in streaming mode (as at inference): frame t's T2D attends to the min(t, L) frames in memory, so the
+  clip total is the causal count of the paper; 'space' and 'clip' on the whole clip at once (parallel
+  mode), per frame = clip / T.
+- :func:`recognizer_flops`: a whole SViTRecognizer per view (encoder + temporal decoder and classifier)
+  and per video (times the clips x crops of its test pipeline).
+- :func:`detector_frame_flops`: a whole MOT detector per frame at an image size, part by part (S-ViT
+  backbone, each neck module such as the pyramid adapter and the PAFPN / FPN, the heads), with the
+  backbone counted on the first frame of a video (empty memory) and once its memory is full.
+
+fvcore has no counter for torch's scaled_dot_product_attention and would skip it silently; every count
+here registers one (q.k^T plus attn.v multiply-adds, see :func:`sdpa_flop_jit`).
+"""
+import copy
+import math
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+from fvcore.nn import FlopCountAnalysis
+from fvcore.nn.jit_handles import get_shape
+from mmengine.config import Config
+from mmengine.utils import ProgressBar
+from torch import nn
+
+
+def sdpa_flop_jit(inputs: list, outputs: list) -> int:
+    """Multiply-adds of scaled_dot_product_attention: q.k^T and attn.v (a mask does not reduce them)."""
+    q, k, v = (get_shape(x) for x in inputs[:3])
+    queries = math.prod(q[:-1])
+    return queries * k[-2] * q[-1] + queries * k[-2] * v[-1]
+
+
+def count_flops(module: nn.Module, inputs: tuple) -> int:
+    """fvcore FLOPs of ``module(*inputs)``, attention included."""
+    analysis = FlopCountAnalysis(module, inputs)
+    analysis.set_op_handle('aten::scaled_dot_product_attention', sdpa_flop_jit)
+    analysis.unsupported_ops_warnings(False)
+    analysis.uncalled_modules_warnings(False)
+    return int(analysis.total())
+
+
+@torch.no_grad()
+def encoder_frame_flops(backbone: nn.Module, num_frames: int, height: int, width: int, batch: int = 1,
+                        progress: bool = False) -> List[int]:
+    """FLOPs of encoding each frame of a (batch, T, 3, height, width) clip with an SViT; T entries."""
+    backbone.eval()
+    clip = torch.randn(batch, num_frames, 3, height, width)
+    if backbone.attn_mode != 'stream':
+        return [count_flops(backbone, (clip, )) // num_frames] * num_frames
+    backbone.reset_memory()
+    bar = ProgressBar(num_frames) if progress else None
+    per_frame = []
+    for t in range(num_frames):  # each trace runs one streaming step, which fills the memory
+        per_frame.append(count_flops(backbone, (clip[:, t], )))
+        if bar is not None:
+            bar.update()
+    backbone.reset_memory()
+    return per_frame
+
+
+def find_backbone_cfg(model_cfg: dict, path: str) -> dict:
+    """The SViT config inside a config's ``model``."""
+    for cfg in (model_cfg, model_cfg.get('backbone'), model_cfg.get('detector', {}).get('backbone')):
+        if isinstance(cfg, dict) and cfg.get('type') == 'SViT':
+            return cfg
+    raise ValueError(f'{path}: expected `model` to be an SViT backbone or to hold one as model.backbone '
+                     f"or model.detector.backbone, got model type {model_cfg.get('type')!r}")
+
+
+def build_counted_model(cfg: Config, path: str) -> nn.Module:
+    """Build the SViT of a config, without pretrained weights (they do not change FLOPs)."""
+    from svm.registry import MMACTION_MODELS, MMDET_MODELS
+    backbone_cfg = dict(find_backbone_cfg(cfg.model, path))
+    backbone_cfg.pop('pretrained', None)
+    backbone_cfg.pop('init_cfg', None)
+    registry = MMDET_MODELS if cfg.get('default_scope') == 'mmdet' else MMACTION_MODELS
+    return registry.build(backbone_cfg)
+
+
+# --- Whole recognisers (SViTRecognizer): GFLOPs per view and the number of test views -----------------
+CROPS_PER_TRANSFORM = {'CenterCrop': 1, 'ThreeCrop': 3, 'TenCrop': 10}
+FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames')
+
+
+def count_test_views(test_pipeline: list, path: str) -> Dict[str, int]:
+    """Clips x crops of an mmaction2 test pipeline: the views whose scores a recogniser averages."""
+    from svm.datasets.recognition import pipeline_steps
+    steps = pipeline_steps(test_pipeline)
+    samplers = [s for s in steps if s['type'] in FRAME_SAMPLERS]
+    crops = [CROPS_PER_TRANSFORM[s['type']] for s in steps if s['type'] in CROPS_PER_TRANSFORM]
+    if len(samplers) != 1:
+        raise ValueError(f'{path}: expected one of {FRAME_SAMPLERS} in test_pipeline, found {len(samplers)}')
+    sampler = samplers[0]
+    clips = sampler.get('num_clips', 1) * (sampler.get('num_sample_positions', 1)
+                                            if sampler['type'] == 'DenseSampleFrames' else 1)
+    return dict(clips=clips, crops=crops[0] if crops else 1)
+
+
+@torch.no_grad()
+def recognizer_flops(cfg: Config, path: str, num_frames: int, height: int, width: int) -> Dict:
+    """fvcore FLOPs of one view (a clip of T frames) through an SViTRecognizer: its encoder, counted as
+    :func:`encoder_frame_flops` does, plus its head (temporal decoder and classifier) on the clip's frame
+    tokens; and the number of test views from the config's test pipeline."""
+    from mmengine.registry import init_default_scope
+
+    from svm.registry import MMACTION_MODELS
+    init_default_scope('mmaction')  # the data preprocessor and losses are mmaction2's
+    model_cfg = copy.deepcopy(cfg.model)
+    model_cfg.backbone.pop('pretrained', None)
+    model = MMACTION_MODELS.build(model_cfg).eval()
+    encoder = sum(encoder_frame_flops(model.backbone, num_frames, height, width, progress=True))
+    tokens = model.encode_clips(torch.randn(1, num_frames, 3, height, width))  # (1, T, 1 + h*w, C)
+    head = count_flops(model.cls_head, (tokens, ))
+    views = count_test_views(cfg.test_dataloader.dataset.pipeline, path)
+    num_views = views['clips'] * views['crops']
+    return dict(config=path, attn_mode=model.backbone.attn_mode, clip_shape=[1, num_frames, 3, height, width],
+                gflops_encoder_per_view=encoder / 1e9, gflops_head_per_view=head / 1e9,
+                gflops_per_view=(encoder + head) / 1e9, views=views,
+                gflops_per_video=(encoder + head) * num_views / 1e9)
+
+
+# --- Whole detectors of the MOT configs: GFLOPs per frame, part by part ---------------------------------
+def build_detector(cfg: Config, path: str) -> nn.Module:
+    """The detector of a MOT config (``model.detector``, or ``model`` itself when it is one), without
+    pretrained weights (they do not change FLOPs), in eval mode."""
+    from mmengine.registry import init_default_scope
+
+    from svm.registry import MMDET_MODELS
+    init_default_scope('mmdet')
+    det_cfg = copy.deepcopy(cfg.model.get('detector', cfg.model))
+    if 'backbone' not in det_cfg:
+        raise ValueError(f'{path}: expected a detector (model.detector with a backbone), got model type '
+                         f"{cfg.model.get('type')!r}")
+    det_cfg.backbone.pop('pretrained', None)
+    det_cfg.backbone.pop('init_cfg', None)
+    det_cfg.pop('init_cfg', None)
+    return MMDET_MODELS.build(det_cfg).eval()
+
+
+def config_image_size(cfg: Config) -> Tuple[int, int]:
+    """(height, width) of the frames a MOT config tests on: its test ``Resize`` scale (w, h), padded to
+    its ``Pad`` size divisor."""
+    from svm.datasets.recognition import pipeline_steps
+    steps = pipeline_steps(cfg.test_dataloader.dataset.pipeline)
+    scales = [s['scale'] for s in steps if s['type'] == 'Resize' and 'scale' in s]
+    if not scales:
+        raise ValueError('the test pipeline has no Resize with a scale: give the image size with --shape H W')
+    width, height = scales[0]
+    divisor = next((s['size_divisor'] for s in steps if s['type'] == 'Pad' and s.get('size_divisor')), 1)
+    return -(-height // divisor) * divisor, -(-width // divisor) * divisor
+
+
+class _RoIHeadOnProposals(nn.Module):
+    """A two-stage detector's RoI head on a fixed set of proposals (one image): what it costs per frame."""
+
+    def __init__(self, roi_head: nn.Module):
+        super().__init__()
+        self.roi_head = roi_head
+
+    def forward(self, feats: Tuple[torch.Tensor, ...], proposals: torch.Tensor):
+        rois = torch.cat([proposals.new_zeros(len(proposals), 1), proposals], dim=1)
+        results = self.roi_head._bbox_forward(feats, rois)
+        return results['cls_score'], results['bbox_pred']
+
+
+def _random_proposals(num: int, height: int, width: int) -> torch.Tensor:
+    """``num`` boxes (x1, y1, x2, y2) inside a height x width image (their values do not change FLOPs)."""
+    generator = torch.Generator().manual_seed(0)
+    xy = torch.rand(num, 2, generator=generator) * torch.tensor([width * 0.8, height * 0.8])
+    wh = (torch.rand(num, 2, generator=generator) * 0.2 + 0.02) * torch.tensor([width, height])
+    return torch.cat([xy, xy + wh], dim=1)
+
+
+@torch.no_grad()
+def detector_frame_flops(detector: nn.Module, height: int, width: int,
+                         num_frames: Optional[int] = None) -> Dict:
+    """fvcore FLOPs of one (1, 3, height, width) frame through a detector, part by part.
+
+    The backbone is counted on the first frame of a video (empty streaming memory) and on frame
+    ``num_frames`` (default: the memory length, from which on every frame costs the same), the frames
+    between streamed uncounted; the neck modules and heads cost the same on every frame. A two-stage
+    detector's RoI head is counted on ``test_cfg.rpn.max_per_img`` proposals. Not counted: the data
+    preprocessor (normalisation), box decoding and NMS, the tracker (no network).
+
+    Returns:
+        ``parts``: ``[{'part', 'module', 'flops_first', 'flops_last'}, ...]`` (backbone, ``neck.<i>``,
+        heads), ``total_first`` / ``total_last``, ``num_frames``, ``streaming`` and ``memory_len``.
+    """
+    backbone = detector.backbone
+    streaming = getattr(backbone, 'attn_mode', None) == 'stream'
+    memory_len = max((m.memory_len for m in backbone.modules() if isinstance(getattr(m, 'memory_len', None), int)),
+                     default=0) if streaming else 0
+    num_frames = max(int(num_frames if num_frames is not None else memory_len), 1)
+    frame = torch.randn(1, 3, height, width)
+
+    if streaming:
+        backbone.reset_memory()
+    first = count_flops(backbone, (frame, ))  # the trace is frame 1's streaming step
+    last = first
+    if streaming and num_frames > 1:
+        for _ in range(num_frames - 2):
+            backbone(frame)
+        last = count_flops(backbone, (frame, ))
+    feats = backbone(frame)
+    if streaming:
+        backbone.reset_memory()
+    parts = [dict(part='backbone', module=type(backbone).__name__, flops_first=first, flops_last=last)]
+
+    def add(part: str, module: nn.Module, inputs: tuple, name: Optional[str] = None):
+        flops = count_flops(module, inputs)
+        parts.append(dict(part=part, module=name or type(module).__name__, flops_first=flops, flops_last=flops))
+
+    neck = getattr(detector, 'neck', None) if getattr(detector, 'with_neck', True) else None
+    if neck is not None:
+        modules = list(neck) if isinstance(neck, nn.Sequential) else [neck]
+        for i, module in enumerate(modules):
+            add(f'neck.{i}' if len(modules) > 1 else 'neck', module, (feats, ))
+            feats = module(feats)
+    feats = tuple(feats)
+    if getattr(detector, 'rpn_head', None) is not None:
+        add('rpn_head', detector.rpn_head, (feats, ))
+    if getattr(detector, 'roi_head', None) is not None:
+        rpn_cfg = (detector.test_cfg or {}).get('rpn', {}) or {}
+        num = int(rpn_cfg.get('max_per_img', 1000))
+        add('roi_head', _RoIHeadOnProposals(detector.roi_head), (feats, _random_proposals(num, height, width)),
+            name=f'{type(detector.roi_head).__name__} ({num} proposals)')
+    if getattr(detector, 'bbox_head', None) is not None:
+        add('bbox_head', detector.bbox_head, (feats, ))
+    if len(parts) == 1:
+        raise ValueError(f'{type(detector).__name__}: no neck or head found to count (expected bbox_head, or '
+                         f'rpn_head and roi_head)')
+    return dict(parts=parts, num_frames=num_frames, streaming=streaming, memory_len=memory_len,
+                total_first=sum(p['flops_first'] for p in parts), total_last=sum(p['flops_last'] for p in parts))
+
+
+def format_detector_flops(result: Dict) -> str:
+    """A markdown table of :func:`detector_frame_flops` (GFLOPs), one row per part and the whole detector."""
+    held = min(result['num_frames'], result['memory_len'])
+    last = (f'frame {result["num_frames"]} ({held} of {result["memory_len"]} frames in memory)'
+            if result['streaming'] else 'any frame')
+    first = 'frame 1 (empty memory)' if result['streaming'] else 'any frame'
+    rows = [f'| part | module | GFLOPs, {first} | GFLOPs, {last} | share of the frame |', '|---|---|---|---|---|']
+    for p in result['parts']:
+        rows.append(f'| {p["part"]} | {p["module"]} | {p["flops_first"] / 1e9:.4g} | {p["flops_last"] / 1e9:.4g} | '
+                    f'{100 * p["flops_last"] / max(result["total_last"], 1):.1f}% |')
+    rows.append(f'| **whole detector** | | {result["total_first"] / 1e9:.4g} | {result["total_last"] / 1e9:.4g} '
+                f'| 100% |')
+    return '\n'.join(rows)
+
+
+__all__: Sequence[str] = [
+    'sdpa_flop_jit', 'count_flops', 'encoder_frame_flops', 'find_backbone_cfg', 'build_counted_model',
+    'count_test_views', 'recognizer_flops', 'build_detector', 'config_image_size', 'detector_frame_flops',
+    'format_detector_flops'
+]

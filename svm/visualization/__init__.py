@@ -1,0 +1,3 @@
+from .track_visualizer import SVMTrackLocalVisualizer
+
+__all__ = ['SVMTrackLocalVisualizer']
