@@ -22,12 +22,14 @@ def _load(name):
 def _save_untrained(config, registry_scope, path):
     """Build a config's model with its random initialisation and save it as an mmengine checkpoint."""
     from mmengine.config import Config
-    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.registry import MODELS, DefaultScope
     import svm  # noqa: F401
-    init_default_scope(registry_scope)
     cfg = Config.fromfile(config)
     torch.manual_seed(0)
-    model = MODELS.build(cfg.model)
+    # not init_default_scope: this runs in module fixtures, outside the per-test scope isolation of
+    # tests/conftest.py, and a global scope set here would leak into the tests of other modules
+    with DefaultScope.overwrite_default_scope(registry_scope):
+        model = MODELS.build(cfg.model)
     torch.save(dict(state_dict=model.state_dict(), meta=dict()), path)
     return str(path)
 
