@@ -8,6 +8,10 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='SafeCheckpointHook', interval=1, max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # random generators, sampler seed and BatchSyncRandomResize's size: a resumed run repeats an
+    # uninterrupted one (svm/engine/hooks/resume_state_hook.py). A default hook, not a custom one: task
+    # configs replace `custom_hooks` but merge `default_hooks` by key, so every config keeps it.
+    resume_state=dict(type='ResumeStateHook'),
 )
 
 env_cfg = dict(
