@@ -20,7 +20,7 @@ from typing import Dict, List
 import numpy as np
 import mmengine
 import torch
-from mmengine.config import Config, DictAction
+from mmengine.config import DictAction
 from mmengine.utils import ProgressBar
 
 
@@ -87,9 +87,8 @@ def main() -> Dict:
         torch.set_num_threads(args.threads)
     import svm  # noqa: F401  (registers the recogniser)
     from svm.apis import OnlineRecognizer
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    from svm.utils.config_checks import resolve_config
+    cfg = resolve_config(args.config, args.cfg_options)
     online = OnlineRecognizer.from_config(cfg, args.checkpoint, device=args.device)
     window = online.window
     if args.frames <= window:

@@ -26,6 +26,7 @@ from typing import Dict
 import mmengine
 from mmengine.config import Config, DictAction
 
+from svm.utils.config_checks import resolve_config
 from svm.utils.flops import (build_counted_model, build_detector, config_image_size, count_flops,  # noqa: F401
                              count_test_views, detector_frame_flops, encoder_frame_flops, format_detector_flops,
                              recognizer_flops, sdpa_flop_jit)
@@ -106,9 +107,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = resolve_config(args.config, args.cfg_options)
     is_detector = isinstance(cfg.model.get('detector'), dict) or cfg.get('default_scope') == 'mmdet' and \
         'backbone' in cfg.model and 'neck' in cfg.model
     result = detector_main(cfg, args) if is_detector else clip_main(cfg, args)
