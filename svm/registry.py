@@ -4,6 +4,8 @@ svm serves two OpenMMLab codebases: MOT configs run with ``default_scope='mmdet'
 configs with ``default_scope='mmaction'``. Each svm module is registered into the registry of the
 codebase that builds it, so configs name svm, mmdet and mmaction2 types alike by their plain names.
 Modules used by both (the S-ViT backbone, its necks) go into both model registries.
+
+This module needs the OpenMMLab stack; ``import svm`` imports it only when the stack is installed.
 """
 from mmaction.registry import DATASETS as MMACTION_DATASETS
 from mmaction.registry import MODELS as MMACTION_MODELS

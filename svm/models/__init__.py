@@ -1,1 +1,2 @@
-from . import backbones, heads, layers, mot, necks, recognizers  # noqa: F401  (registers modules)
+"""svm's models. ``svm.models.backbones`` and ``svm.models.layers`` (S-ViT) need only torch; ``heads``,
+``mot``, ``necks`` and ``recognizers`` are OpenMMLab modules, imported and registered by ``import svm``."""

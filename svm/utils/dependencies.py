@@ -1,7 +1,20 @@
-"""Fail early, with what to install, when the OpenMMLab stack is missing or of the wrong version."""
-from importlib import metadata
+"""Which of svm runs here: the torch-only core always, the OpenMMLab parts with the whole stack.
 
-from packaging.version import Version
+The S-ViT backbone and its layers (:data:`TORCH_ONLY_MODULES`) need only PyTorch. Everything else
+(configs, registries, datasets, the MOT and recognition models, tools) needs the OpenMMLab stack of
+:data:`REQUIRED`. ``import svm`` decides between the two:
+
+- none of the stack's packages is installed: svm runs torch-only, and importing an svm module outside the
+  core raises an ImportError that says what to install (:class:`OpenMMLabFeatureGuard`);
+- any of them is installed: svm expects the whole stack at the right versions and fails early, with what
+  to install, when a package is missing or of the wrong version (:func:`check_dependencies`), rather than
+  run with some of its registrations silently absent.
+"""
+import importlib.abc
+import importlib.util
+import sys
+from importlib import metadata
+from typing import Optional, Sequence
 
 # name on PyPI -> (lowest accepted, first rejected); mirrors requirements/*.txt
 REQUIRED = {
@@ -10,11 +23,25 @@ REQUIRED = {
     'mmdet': ('3.3.0', '3.4.0'),
     'mmaction2': ('1.2.0', '1.3.0'),
 }
+# name on PyPI -> name of the package it installs
+IMPORT_NAMES = {'mmengine': 'mmengine', 'mmcv': 'mmcv', 'mmdet': 'mmdet', 'mmaction2': 'mmaction'}
 HOW_TO_INSTALL = ('run `make test` (or `bash tools/setup_env.sh`) to create the environment; '
                   'GPU users: see requirements/optional_gpu.txt')
+# the modules that import without the OpenMMLab stack (and the submodules of those ending in '.*')
+TORCH_ONLY_MODULES = ('svm', 'svm.version', 'svm.utils', 'svm.utils.dependencies', 'svm.models',
+                      'svm.models.backbones', 'svm.models.backbones.svit', 'svm.models.backbones.clip_checkpoint',
+                      'svm.models.layers', 'svm.models.layers.*')
+
+
+def openmmlab_installed() -> bool:
+    """Whether any package of the OpenMMLab stack can be imported (found, not imported)."""
+    return any(importlib.util.find_spec(name) is not None for name in IMPORT_NAMES.values())
 
 
 def check_dependencies() -> None:
+    """Raise an ImportError that says what to install unless the whole stack is there, at the versions of
+    :data:`REQUIRED`, with mmcv's compiled ops."""
+    from packaging.version import Version  # a dependency of the stack, not of the torch-only core
     problems = []
     for name, (low, high) in REQUIRED.items():
         try:
@@ -33,3 +60,34 @@ def check_dependencies() -> None:
             f'mmcv is installed without its compiled ops ({err}); svm needs mmcv.ops (nms, RoI ops). '
             'Rebuild it with MMCV_WITH_OPS=1 pip install --no-build-isolation mmcv==2.1.0. '
             + HOW_TO_INSTALL) from err
+
+
+def is_torch_only(module_name: str) -> bool:
+    """Whether the svm module ``module_name`` imports without the OpenMMLab stack."""
+    return any(module_name == name or (name.endswith('.*') and module_name.startswith(name[:-1]))
+               for name in TORCH_ONLY_MODULES)
+
+
+class OpenMMLabFeatureGuard(importlib.abc.MetaPathFinder):
+    """Refuses, with what to install, the svm modules that need the OpenMMLab stack.
+
+    ``import svm`` puts it first on ``sys.meta_path`` when the stack is absent, so that ``import svm.apis``
+    (or a config naming svm's types) says what is missing instead of failing deep inside with
+    "No module named 'mmengine'". It finds no module itself: the core's modules are left to the usual
+    finders.
+    """
+
+    def find_spec(self, fullname: str, path: Optional[Sequence[str]] = None, target=None) -> None:
+        if fullname.startswith('svm.') and not is_torch_only(fullname):
+            missing = ', '.join(REQUIRED)
+            raise ImportError(
+                f'{fullname} needs the OpenMMLab stack ({missing}), which is not installed; without it only '
+                f'the torch-only core imports (svm.models.backbones.svit, svm.models.layers). ' + HOW_TO_INSTALL,
+                name=fullname)
+        return None
+
+
+def guard_openmmlab_features() -> None:
+    """Install :class:`OpenMMLabFeatureGuard` (once)."""
+    if not any(isinstance(finder, OpenMMLabFeatureGuard) for finder in sys.meta_path):
+        sys.meta_path.insert(0, OpenMMLabFeatureGuard())

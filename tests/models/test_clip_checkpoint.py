@@ -1,4 +1,5 @@
 """CLIP initialisation of SViT from the three checkpoint formats, and clear errors on bad files."""
+import logging
 from collections import OrderedDict
 
 import pytest
@@ -179,6 +180,16 @@ def test_pretrained_in_init_weights(clip, tmp_path):
     model = SViT(arch=TINY, img_size=RES, pretrained=str(path))
     model.init_weights()
     assert_copied(model, clip)
+
+
+def test_init_weights_reports_through_python_logging(clip, tmp_path, caplog):
+    """The torch-only SViT logs what it loaded with Python's logging (no mmengine logger)."""
+    path = tmp_path / 'whole.pt'
+    torch.save(clip.state_dict(), path)
+    model = SViT(arch=TINY, img_size=RES, pretrained=str(path))
+    with caplog.at_level(logging.INFO, logger='svm.models.backbones.svit'):
+        model.init_weights()
+    assert f'CLIP visual weights from {path}' in caplog.text and 'missing in the checkpoint' in caplog.text
 
 
 def test_reuse_clip_ln_post_puts_it_on_the_last_output(clip, tmp_path):

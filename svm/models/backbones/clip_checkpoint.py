@@ -20,10 +20,7 @@ from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
-from mmengine.logging import print_log
 from torch import Tensor, nn
-
-from svm.utils.checkpoint import load_checkpoint_file
 
 
 @dataclass
@@ -75,7 +72,12 @@ def _is_torchscript(path: str) -> bool:
 
 def _is_training_checkpoint(path: str) -> bool:
     """Whether ``path`` is an mmengine checkpoint (``meta`` and ``state_dict``), read with svm's safe
-    loader, which knows the message hub's types that make torch's weights-only load refuse it."""
+    loader, which knows the message hub's types that make torch's weights-only load refuse it. Without
+    the OpenMMLab stack (the torch-only core), such a file cannot be read and is not recognised."""
+    try:
+        from svm.utils.checkpoint import load_checkpoint_file
+    except ImportError:  # no mmengine: its message hub's types cannot be unpickled anyway
+        return False
     try:
         checkpoint = load_checkpoint_file(path, map_location='cpu')
     except Exception:  # unreadable even so: not a training checkpoint either
@@ -137,8 +139,10 @@ def adapt_position_embedding(pos: Tensor, with_cls_token: bool, grid: int) -> Te
     return torch.cat([cls_pos, patch_pos]) if with_cls_token else patch_pos
 
 
-def load_clip_visual(model: nn.Module, path: str, logger: str = 'current') -> CLIPLoadReport:
+def load_clip_visual(model: nn.Module, path: str) -> CLIPLoadReport:
     """Copy CLIP's visual tower from ``path`` into ``model`` (an SViT), by parameter name.
+
+    Returns what was loaded; callers log its :meth:`CLIPLoadReport.summary` (``SViT.init_weights`` does).
 
     Raises:
         FileNotFoundError: no file at ``path``.
@@ -161,8 +165,6 @@ def load_clip_visual(model: nn.Module, path: str, logger: str = 'current') -> CL
                          '\n  '.join(mismatched))
     usable = {k: v for k, v in state.items() if k in own}
     model.load_state_dict(usable, strict=False)
-    report = CLIPLoadReport(
+    return CLIPLoadReport(
         path=path, file_format=file_format, loaded=sorted(usable),
         missing=[k for k in own if k not in usable], unexpected=[k for k in state if k not in own])
-    print_log(report.summary(), logger=logger)
-    return report

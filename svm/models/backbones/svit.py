@@ -1,16 +1,22 @@
-"""S-ViT: the temporal-aware spatial encoder of the Streaming Video Model (Zhao et al., CVPR 2023)."""
+"""S-ViT: the temporal-aware spatial encoder of the Streaming Video Model (Zhao et al., CVPR 2023).
+
+Plain PyTorch: it builds, trains and streams without the OpenMMLab stack. Configs build it as
+``type='SViT'`` through :mod:`svm.models.backbones.openmmlab`, which adds mmengine's ``init_cfg``.
+The model is described in docs/model.md.
+"""
+import logging
 from collections import OrderedDict
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 import torch.utils.checkpoint as cp
-from mmcv.cnn.bricks import DropPath
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from svm.registry import register_shared_model
-from ..layers import KVMemory, ResBottleneckBlock, SpaceTimeAttention
+from ..layers import DropPath, KVMemory, ResBottleneckBlock, SpaceTimeAttention
+from .clip_checkpoint import load_clip_visual
+
+logger = logging.getLogger(__name__)
 
 ARCH_SETTINGS = {
     'b16': dict(embed_dims=768, num_layers=12, num_heads=12, patch_size=16),
@@ -53,9 +59,8 @@ class ResidualAttentionBlock(nn.Module):
         return x + self.drop_path(self.mlp(self.ln_2(x)))
 
 
-@register_shared_model
-class SViT(BaseModule):
-    """S-ViT backbone in the layout and parameter names of CLIP's visual tower.
+class SViT(nn.Module):
+    """S-ViT backbone in the layout and parameter names of CLIP's visual tower (docs/model.md, "S-ViT, the encoder").
 
     Input and modes:
       - ``(B, C, H, W)``: one streaming step, frame t of B videos. 'stream' blocks append the frame's
@@ -93,7 +98,6 @@ class SViT(BaseModule):
             ``out_indices``); otherwise every output norm is new.
         pretrained: a CLIP checkpoint (TorchScript archive, OpenAI or open_clip state dict) loaded by
             :meth:`init_weights`.
-        init_cfg: mmengine initialisation config.
     """
 
     def __init__(self,
@@ -113,9 +117,8 @@ class SViT(BaseModule):
                  alpha_init: float = 1e-4,
                  t2d_init: str = 'trunc_normal',
                  reuse_clip_ln_post: bool = False,
-                 pretrained: Optional[str] = None,
-                 init_cfg: Optional[dict] = None) -> None:
-        super().__init__(init_cfg=init_cfg)
+                 pretrained: Optional[str] = None) -> None:
+        super().__init__()
         arch = self._parse_arch(arch)
         C, num_layers, p = arch['embed_dims'], arch['num_layers'], arch['patch_size']
         if img_size % p:
@@ -199,17 +202,25 @@ class SViT(BaseModule):
         return self.transformer.resblocks
 
     def init_weights(self) -> None:
-        """mmengine initialisation; then the CLIP weights of ``pretrained``, if given."""
-        super().init_weights()
+        """Load the CLIP weights of ``pretrained``, if given, and log what was loaded (Python's logging).
+
+        The new parameters keep the initialisation of the constructor, so without ``pretrained`` this
+        changes nothing.
+        """
         if self.pretrained is not None:
-            from .clip_checkpoint import load_clip_visual
-            load_clip_visual(self, self.pretrained)
+            logger.info(load_clip_visual(self, self.pretrained).summary())
 
     def reset_memory(self) -> None:
         """Forget all frames (at a new video or clip)."""
         for blk in self.blocks:
             if blk.attn.memory is not None:
                 blk.attn.memory.reset()
+
+    @property
+    def memory_nbytes(self) -> int:
+        """Bytes of the key/value memory buffers of all blocks (:attr:`KVMemory.nbytes`): 0 before the
+        first streaming frame and for attn_mode 'space' and 'clip', which keep no memory."""
+        return sum(blk.attn.memory.nbytes for blk in self.blocks if blk.attn.memory is not None)
 
     def _pos_embed(self, h: int, w: int, dtype: torch.dtype) -> Tensor:
         """(P + h * w, C) position embedding for an h x w patch map, cached while it is not trained."""

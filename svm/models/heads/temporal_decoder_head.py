@@ -1,4 +1,5 @@
-"""The temporal decoder of S-ViT for sequence-based tasks (SPEC section 3), as an mmaction2 head.
+"""The temporal decoder of S-ViT for sequence-based tasks (docs/model.md, "The temporal decoder"), as an
+mmaction2 head.
 
 Learnable video queries cross-attend to the per-frame features of the frame encoder (its class tokens,
 optionally the mean of its patch tokens or all its patch tokens), which carry a temporal position

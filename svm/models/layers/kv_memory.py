@@ -1,4 +1,5 @@
-"""The memory of one S-ViT block: a preallocated ring buffer of stop-gradient keys and values."""
+"""The memory of one S-ViT block: a preallocated ring buffer of stop-gradient keys and values (docs/model.md,
+"The key/value memory")."""
 from typing import Optional, Tuple
 
 import torch
@@ -69,6 +70,14 @@ class KVMemory:
     def __len__(self) -> int:
         """Number of frames currently held."""
         return min(self.num_appended, self.capacity)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the preallocated key/value buffers (both layouts), whatever the number of frames held;
+        0 before the first frame and after :meth:`release`."""
+        if self._columns is None:
+            return 0
+        return self._columns.nbytes + self._rows.nbytes
 
     def reset(self) -> None:
         """Forget all frames; the buffers are kept for the next video of the same size."""

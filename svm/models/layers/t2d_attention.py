@@ -1,4 +1,5 @@
-"""Attention of an S-ViT block: intra-frame self-attention plus T2D inter-frame attention."""
+"""Attention of an S-ViT block: intra-frame self-attention plus T2D inter-frame attention (docs/model.md,
+"T2D attention")."""
 from typing import Optional, Tuple
 
 import torch
