@@ -1,8 +1,8 @@
 """Score MOTChallenge result files against ground-truth files with TrackEval.
 
-mmdet's :class:`MOTChallengeMetric` scores the predictions of a test run; this scores files that
-already exist (a previous run's ``outfile_prefix``, another tracker's output, a submission),
-with the same TrackEval dataset (``MotChallenge2DBox``) and metrics.
+:func:`evaluate_mot_files` is the one TrackEval call of svm: :class:`~svm.evaluation.MOTTrackEvalMetric`
+(tools/test.py) writes a test run's files and scores them with it, tools/analysis_tools/mot_eval.py scores
+files that already exist (a previous run's ``outfile_prefix``, another tracker's output, a submission).
 """
 import os
 import os.path as osp
@@ -11,6 +11,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import trackeval
 
+from svm.datasets.mot.mot_challenge import max_frame
+
 # Figures reported per metric family, as named by TrackEval. HOTA's are averaged over its 19
 # localisation thresholds (alpha = 0.05 ... 0.95), as TrackEval's summaries do.
 REPORTED_FIELDS = {
@@ -18,12 +20,9 @@ REPORTED_FIELDS = {
     'CLEAR': ['MOTA', 'MOTP', 'CLR_TP', 'CLR_FN', 'CLR_FP', 'IDSW', 'MT', 'PT', 'ML', 'Frag'],
     'Identity': ['IDF1', 'IDP', 'IDR', 'IDTP', 'IDFN', 'IDFP'],
 }
-
-
-def _max_frame(path: str) -> int:
-    """Largest frame number (first column) of a MOTChallenge text file, 0 when empty."""
-    frames = [int(float(line.split(',', 1)[0])) for line in open(path) if line.strip()]
-    return max(frames, default=0)
+# the figures that are fractions (printed in percent); the others are counts
+RATE_FIELDS = {'HOTA', 'DetA', 'AssA', 'DetRe', 'DetPr', 'AssRe', 'AssPr', 'LocA', 'MOTA', 'MOTP',
+               'IDF1', 'IDP', 'IDR'}
 
 
 def gt_sequences(gt_root: str, gt_loc_format: str) -> List[str]:
@@ -110,7 +109,7 @@ def evaluate_mot_files(result_dir: str,
         if seq_lengths is not None and seq in seq_lengths:
             seq_info[seq] = int(seq_lengths[seq])
         else:
-            seq_info[seq] = max(_max_frame(res_path), _max_frame(gt_path), 1)
+            seq_info[seq] = max(max_frame(res_path), max_frame(gt_path), 1)
 
     eval_config = trackeval.Evaluator.get_default_eval_config()
     eval_config.update(
@@ -134,3 +133,17 @@ def evaluate_mot_files(result_dir: str,
     per_seq = output_res['MotChallenge2DBox'][tracker]
     return {('COMBINED' if seq == 'COMBINED_SEQ' else seq): flatten_trackeval(res['pedestrian'], metrics)
             for seq, res in per_seq.items()}
+
+
+def format_table(results: Dict[str, Dict[str, float]], metrics: Sequence[str]) -> str:
+    """:func:`evaluate_mot_files`'s result as a text table: a row per sequence then COMBINED, a column per
+    figure of ``metrics``; rates in percent with 2 decimals, counts as integers."""
+    fields = [f for m in metrics for f in REPORTED_FIELDS[m]]
+    rows = [r for r in results if r != 'COMBINED'] + ['COMBINED']
+    width = max(len(r) for r in rows) + 2
+    lines = [''.ljust(width) + ''.join(f'{f:>8}' for f in fields)]
+    for row in rows:
+        cells = [f'{100 * results[row][f]:8.2f}' if f in RATE_FIELDS else f'{results[row][f]:8.0f}'
+                 for f in fields]
+        lines.append(row.ljust(width) + ''.join(cells))
+    return '\n'.join(lines)

@@ -2,185 +2,241 @@
 import logging
 import os
 import os.path as osp
-from collections import defaultdict
-from typing import Dict, Optional
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
-from mmdet.evaluation.metrics import MOTChallengeMetric
-from mmengine.dist import barrier, is_main_process
+import torch
+from mmdet.registry import TASK_UTILS
+from mmengine.evaluator import BaseMetric
 from mmengine.logging import print_log
+from mmengine.structures import BaseDataElement
 
+from svm.datasets.mot.mot_challenge import (GT_FIELDS, RESULT_FIELDS, read_gt, renumber_frames, write_gt,
+                                            write_results)
 from svm.registry import MMDET_METRICS
-from .mot_files import evaluate_mot_files
+from .mot_files import REPORTED_FIELDS, evaluate_mot_files
+
+BENCHMARKS = ('MOT15', 'MOT16', 'MOT17', 'MOT20', 'DanceTrack')
 
 
-class _EmptySafe:
-    """mmdet's InterpolateTracklets with its empty cases handled: it indexes a 2-D array (fails on a
-    video without any predicted track) and drops tracks of at most 2 frames, then fails on the empty
-    concatenation when no longer track is left. Both give no tracks, as they would if it did not fail."""
+def postprocess_tracks(rows: np.ndarray, methods: Sequence) -> np.ndarray:
+    """Apply mmdet's tracklet post-processing (``InterpolateTracklets``) to a video's result rows.
 
-    def __init__(self, method):
-        self.method = method
+    InterpolateTracklets indexes a 2-D array (it fails on a video without any track) and drops tracks
+    of at most 2 frames, then fails on the empty concatenation when no longer track is left: both cases
+    give no tracks here, as they would if it did not fail.
 
-    def forward(self, pred_tracks: np.ndarray) -> np.ndarray:
-        if pred_tracks.size == 0:
-            return np.zeros((0, 7))
-        _, lengths = np.unique(pred_tracks[:, 1], return_counts=True)
+    Args:
+        rows: (N, 7) ``frame, id, x, y, w, h, score``.
+        methods: objects with ``forward(rows) -> rows``.
+
+    Returns:
+        (M, 7) rows.
+    """
+    for method in methods:
+        if rows.size == 0:
+            return np.zeros((0, len(RESULT_FIELDS)))
+        _, lengths = np.unique(rows[:, 1], return_counts=True)
         if (lengths <= 2).all():
-            return np.zeros((0, 7))
-        return self.method.forward(pred_tracks)
+            return np.zeros((0, len(RESULT_FIELDS)))
+        rows = method.forward(rows)
+    return rows
 
 
-def _rows(rows, width: int) -> np.ndarray:
-    """A video's rows (a list of 1-D arrays or tensors, or an array) as one 2-D array, (0, width) if none."""
-    rows = np.array(rows, dtype=np.float64)
-    return rows if rows.ndim == 2 else rows.reshape(0, width)
+def _numpy(value) -> np.ndarray:
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
 
 
-def _file_frame(img_path: str) -> Optional[int]:
+def predicted_rows(pred_track_instances: dict, frame: int) -> np.ndarray:
+    """A frame's tracks (``instances_id``, ``bboxes`` x1, y1, x2, y2, ``scores``) as result rows
+    (n, 7) ``frame, id, x, y, w, h, score``, float64.
+
+    The width and height are differences in the boxes' own precision (float32), as mmdet's
+    MOTChallengeMetric computes them, so that the result files are the same to the last digit.
+    """
+    boxes = _numpy(pred_track_instances['bboxes']).reshape(-1, 4)
+    rows = np.empty((len(boxes), len(RESULT_FIELDS)))
+    rows[:, 0] = frame
+    rows[:, 1] = _numpy(pred_track_instances['instances_id']).reshape(-1)
+    rows[:, 2:4] = boxes[:, :2]
+    rows[:, 4:6] = boxes[:, 2:] - boxes[:, :2]
+    rows[:, 6] = _numpy(pred_track_instances['scores']).reshape(-1)
+    return rows
+
+
+def annotated_rows(instances: List[dict], frame: int) -> np.ndarray:
+    """A frame's annotations of the dataset (``bbox`` x1, y1, x2, y2) as ground-truth rows (n, 9)."""
+    return np.array([[frame, i['instance_id'], i['bbox'][0], i['bbox'][1], i['bbox'][2] - i['bbox'][0],
+                      i['bbox'][3] - i['bbox'][1], i['mot_conf'], i['category_id'], i['visibility']]
+                     for i in instances], dtype=np.float64).reshape(-1, len(GT_FIELDS))
+
+
+def file_frame(img_path: str) -> Optional[int]:
     """The MOTChallenge frame number of an image (``img1/000302.jpg`` -> 302), None if the name is not one."""
     stem = osp.splitext(osp.basename(img_path))[0]
     return int(stem) if stem.isdigit() else None
 
 
-def read_gt_file_rows(gt_file: str, frames: Dict[int, int]) -> np.ndarray:
-    """Rows of a MOTChallenge ``gt.txt`` (``frame,id,x,y,w,h,conf,class,visibility``) of the frames in
-    ``frames`` (file frame number -> frame number of the result files), renumbered, every row kept as
-    the file has it. (N, 9); the same rows as mot2coco's ``gt_half-{train,val}.txt`` of those frames."""
-    if osp.getsize(gt_file) == 0:
-        return np.zeros((0, 9))
-    rows = np.loadtxt(gt_file, delimiter=',', ndmin=2)
-    if rows.shape[1] < 9:
-        raise ValueError(f'{gt_file}: expected at least 9 columns frame,id,x,y,w,h,conf,class,visibility, '
-                         f'got {rows.shape[1]}')
-    rows = rows[:, :9]
-    numbers = rows[:, 0].astype(np.int64)
-    keep = np.array([n in frames for n in numbers], dtype=bool)
-    rows = rows[keep]
-    rows[:, 0] = [frames[n] for n in numbers[keep]]
-    return rows[np.lexsort((rows[:, 1], rows[:, 0]))]  # by frame, then id
-
-
-def write_gt_rows(rows: np.ndarray, path: str) -> None:
-    """Write ground-truth rows in the MOTChallenge format without rounding (mmdet's writer truncates the
-    box to whole pixels)."""
-    with open(path, 'w') as f:
-        for r in rows:
-            f.write(f'{int(r[0])},{int(r[1])},{r[2]:.10g},{r[3]:.10g},{r[4]:.10g},{r[5]:.10g},{r[6]:.10g},'
-                    f'{int(r[7])},{r[8]:.10g}\n')
+@dataclass
+class _VideoInProgress:
+    """The frames of a video received so far on this rank (frame numbers of the result files, from 1)."""
+    length: int
+    gt_file: Optional[str]  # <video>/gt/gt.txt beside the image folder; None unless every image is <number>.<ext>
+    preds: Dict[int, np.ndarray] = field(default_factory=dict)  # frame -> (n, 7)
+    annotations: Dict[int, np.ndarray] = field(default_factory=dict)  # frame -> (m, 9), the dataset's
+    file_frames: Dict[int, int] = field(default_factory=dict)  # frame number in gt.txt -> frame
 
 
 @MMDET_METRICS.register_module()
-class MOTTrackEvalMetric(MOTChallengeMetric):
-    """mmdet's :class:`MOTChallengeMetric` (same arguments, same result files), scored by
-    :func:`svm.evaluation.mot_files.evaluate_mot_files`, the TrackEval call that
-    tools/analysis_tools/mot_eval.py uses on existing files.
+class MOTTrackEvalMetric(BaseMetric):
+    """TrackEval's HOTA, CLEAR and Identity figures of a tracking test, with the result files of mmdet's
+    ``MOTChallengeMetric`` and its arguments (but ``track_iou_thr``, which mmdet ignores, and
+    ``use_postprocess``, rows already in the result format).
 
-    Compared with mmdet's metric it reports every figure of ``REPORTED_FIELDS`` (HOTA with DetA,
-    AssA, DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity
-    with IDF1, IDP, IDR, IDTP/FN/FP), counts and rates as TrackEval computes them (rates are
-    fractions). It survives what mmdet's does not: a video without any predicted track or with only
-    tracks of 1-2 frames (the interpolation step crashed), a video without ground truth, a distributed
-    test over several machines (each rank wrote its videos' files into a folder in its own machine's
-    /tmp and rank 0 read only its own; here the rows are gathered and rank 0 writes every file), ranks
-    that start or finish at different times; it keeps the result folder to ``<video>.txt`` files and
-    starts every evaluation (validation each epoch) from empty per-video state.
+    ``process`` keeps the rows of each video (its predictions and ground truth) and adds one entry per
+    finished video to ``self.results``, whether the video arrives frame by frame (``TrackImgSampler``, in
+    any number of batches) or whole; mmengine's ``evaluate`` gathers the entries of every rank, and
+    rank 0 writes the files (``<outfile_prefix>/default-tracker/<video>.txt``, or a temporary folder),
+    post-processes the tracks (``postprocess_tracklet_cfg``, e.g. ``InterpolateTracklets``) and scores
+    them with :func:`svm.evaluation.mot_files.evaluate_mot_files`, the TrackEval call that
+    tools/analysis_tools/mot_eval.py uses on existing files. Nothing is written while testing, so the
+    ranks need no shared folder other than mmengine's gathering one (``collect_device='cpu'``: a folder
+    in the working directory; ``'gpu'`` gathers through the process group).
 
-    For a test-server submission set ``format_only=True`` and ``outfile_prefix``: the result files
-    are ``<outfile_prefix>/default-tracker/<video>.txt``.
+    Compared with mmdet's metric it reports every figure of ``REPORTED_FIELDS`` (HOTA with DetA, AssA,
+    DetRe/Pr, AssRe/Pr, LocA; CLEAR with MOTA, MOTP, CLR_TP/FN/FP, IDSW, MT/PT/ML, Frag; Identity with
+    IDF1, IDP, IDR, IDTP/FN/FP), rates as fractions, counts as counts, and it scores a video without any
+    predicted track or with only tracks of 1-2 frames, and a video without ground truth.
 
     Ground truth: every row of the video's MOTChallenge file, as MOTChallenge's official evaluation
-    (TrackEval on ``gt.txt``) and the S-ViT release (mmtrack 0.x, TrackEval on ``gt_half-val.txt``)
-    score, so tools/test.py and tools/analysis_tools/mot_eval.py give the same figures on the same
-    result files. When a test image is ``<video>/<imDir>/<frame number>.<ext>`` and
-    ``<video>/gt/gt.txt`` exists (MOTChallenge layout: MOT17, the synthetic benchmark), the rows of the
-    tested frames are read from that file, renumbered like the result files (for half-val these are the
-    rows of mot2coco's ``gt_half-val.txt``). mmdet's metric instead writes the dataset's parsed
+    (TrackEval on ``gt.txt``) and the S-ViT release (mmtrack 0.x, TrackEval on ``gt_half-val.txt``) score,
+    so tools/test.py and tools/analysis_tools/mot_eval.py give the same figures on the same result
+    files. When a test image is ``<video>/<imDir>/<frame number>.<ext>`` and ``<video>/gt/gt.txt``
+    exists (MOTChallenge layout: MOT17, the synthetic benchmark), the rows of the tested frames are read
+    from that file (on the rank that tested the video) and renumbered like the result files (for
+    half-val these are the rows of ``gt_half-val.txt``). mmdet's metric instead writes the dataset's
     annotations, from which mmdet's ``MOTChallengeDataset`` has dropped every box without overlap with
-    ``[0, width] x [0, height]`` (it reads MOT's 1-based left/top as 0-based, so a box on the last
-    pixel column or row goes too), boxes under 1 pixel and classes outside its metainfo, and whose
-    coordinates its writer truncates to whole pixels. Only videos without such a file (another layout)
-    are scored against the dataset's annotations.
+    ``[0, width] x [0, height]`` (it reads MOT's 1-based left/top as 0-based, so a box on the last pixel
+    column or row goes too), boxes under 1 pixel and classes outside its metainfo. Only videos without
+    such a file (another layout) are scored against the dataset's annotations.
+
+    Args:
+        metric: TrackEval metric families among 'HOTA', 'CLEAR', 'Identity'.
+        outfile_prefix: keep the result files in ``<outfile_prefix>/default-tracker/`` (its previous
+            ``<video>.txt`` files are removed first); by default they go to a temporary folder.
+        benchmark: TrackEval benchmark, one of :data:`BENCHMARKS` (MOT15 has no preprocessing; the others
+            drop predictions matched to distractor classes and ignore zero-marked ground truth).
+        format_only: only write the result files (a test-server submission; needs ``outfile_prefix``).
+        postprocess_tracklet_cfg: configs of mmdet ``TASK_UTILS`` applied to each video's tracks before
+            they are written, e.g. ``[dict(type='InterpolateTracklets', min_num_frames=5, max_num_frames=20)]``.
+        collect_device: how mmengine gathers the videos of every rank, 'cpu' or 'gpu'.
+        prefix: prefix of the figure names, 'motchallenge-metric' by default.
     """
+    TRACKER = 'default-tracker'
+    default_prefix: Optional[str] = 'motchallenge-metric'
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.postprocess_tracklet_methods = [_EmptySafe(m) for m in self.postprocess_tracklet_methods]
-        # Ranks on one machine share the folder (mmdet broadcasts the name rank 0 made) and each has
-        # written mmdet's sequence list into it; after the barrier rank 0 alone changes the folder.
-        self._owns_tmp_dir = is_main_process()
-        barrier()
-        seqmap = osp.join(self.tmp_dir.name, 'videoseq.txt')
-        if self._owns_tmp_dir:
-            # mmdet keeps its sequence list in the result folder; keep that folder to <video>.txt
-            # files, as a submission or tools/analysis_tools/mot_eval.py wants it
-            os.remove(self.seqmap)
-            with open(seqmap, 'w') as f:
-                f.write('name\n')
-        self.seqmap = seqmap
+    def __init__(self,
+                 metric: Union[str, Sequence[str]] = ('HOTA', 'CLEAR', 'Identity'),
+                 outfile_prefix: Optional[str] = None,
+                 benchmark: str = 'MOT17',
+                 format_only: bool = False,
+                 postprocess_tracklet_cfg: Optional[List[dict]] = None,
+                 collect_device: str = 'cpu',
+                 prefix: Optional[str] = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        self.metrics = [metric] if isinstance(metric, str) else list(metric)
+        for name in self.metrics:
+            if name not in REPORTED_FIELDS:
+                raise KeyError(f'metric {name!r} is not one of {list(REPORTED_FIELDS)}')
+        if benchmark not in BENCHMARKS:
+            raise ValueError(f'benchmark {benchmark!r} is not one of {list(BENCHMARKS)}')
+        if format_only and outfile_prefix is None:
+            raise ValueError('format_only=True writes the result files only: set outfile_prefix (a temporary '
+                             'folder would be removed with them)')
+        self.outfile_prefix = outfile_prefix
+        self.benchmark = benchmark
+        self.format_only = format_only
+        self.postprocess_methods = [TASK_UTILS.build(cfg) for cfg in postprocess_tracklet_cfg or []]
+        self._videos: Dict[str, _VideoInProgress] = {}
 
-    def __del__(self):
-        # mmdet removes the shared folder from every rank, so a rank that finished first pulled it
-        # from under the others; the rank that made it removes it (the others' own, unused temporary
-        # folders go with their TemporaryDirectory finalizers)
-        if getattr(self, '_owns_tmp_dir', False):
-            super().__del__()
+    def process(self, data_batch: dict, data_samples: Sequence[dict]) -> None:
+        """Keep the frames of each ``TrackDataSample`` (one frame, or a whole video); a video whose frames
+        have all arrived becomes one entry of ``self.results``."""
+        for track_sample in data_samples:
+            for frame in track_sample['video_data_samples']:
+                self._add_frame(frame.to_dict() if isinstance(frame, BaseDataElement) else frame)
 
-    def transform_gt_and_pred(self, img_data_sample: dict, video: str, frame_id: int) -> None:
-        """mmdet's per-frame step, plus where the frame's ground truth is in the MOTChallenge files."""
-        super().transform_gt_and_pred(img_data_sample, video, frame_id)
-        img_path = img_data_sample['img_path']
-        info = self.seq_info[img_path.split(os.sep)[-3]]  # mmdet's name of the video
-        info.setdefault('gt_file', osp.join(osp.dirname(osp.dirname(img_path)), 'gt', 'gt.txt'))
-        number = _file_frame(img_path)
-        if number is None:
-            info['gt_file'] = None  # not the MOTChallenge layout: the dataset's annotations are used
+    def _add_frame(self, frame: dict) -> None:
+        img_path = frame['img_path']
+        name = img_path.split(os.sep)[-3]  # <video>/<imDir>/<image>, mmdet's name of the video
+        number = frame['frame_id'] + 1  # the frame number of the result files
+        video = self._videos.get(name)
+        if video is None:
+            gt_file = osp.join(osp.dirname(osp.dirname(img_path)), 'gt', 'gt.txt')
+            video = self._videos[name] = _VideoInProgress(length=frame['ori_video_length'], gt_file=gt_file)
+        video.preds[number] = predicted_rows(frame['pred_track_instances'], number)
+        video.annotations[number] = annotated_rows(frame.get('instances', []), number)
+        in_file = file_frame(img_path)
+        if in_file is None:
+            video.gt_file = None  # not the MOTChallenge layout: the dataset's annotations are scored
         else:
-            info.setdefault('gt_frames', {})[number] = frame_id + 1
+            video.file_frames[in_file] = number
+        if len(video.preds) == video.length:
+            self.results.append(self._finish(name, self._videos.pop(name)))
 
-    def _save_one_video_gts_preds(self, seq: str) -> None:
-        """Keep a finished (post-processed) video's rows, as arrays, for :meth:`evaluate` to gather; its
-        ground truth from the video's gt.txt when there is one (on the rank that tested the video, which
-        has its files)."""
-        info = self.seq_info[seq]
-        info['pred_tracks'] = _rows(info['pred_tracks'], width=7)
-        gt_file = info.get('gt_file')
-        if gt_file and osp.isfile(gt_file):
-            info['gt_tracks'] = read_gt_file_rows(gt_file, info.pop('gt_frames'))
-            info['gt_source'] = gt_file
+    @staticmethod
+    def _finish(name: str, video: _VideoInProgress) -> dict:
+        """A finished video as a results entry: its rows in frame order, the ground truth from its gt.txt
+        (here: the rank that tested the video has its files) when there is one."""
+        frames = sorted(video.preds)
+        entry = dict(video=name, length=video.length, preds=np.concatenate([video.preds[f] for f in frames]))
+        if video.gt_file and osp.isfile(video.gt_file):
+            gt = renumber_frames(read_gt(video.gt_file), video.file_frames)
+            entry.update(gt=gt[np.lexsort((gt[:, 1], gt[:, 0]))], gt_source=video.gt_file)  # by frame, then id
         else:
-            info['gt_tracks'] = _rows(info['gt_tracks'], width=9)
-            info['gt_source'] = 'dataset annotations'
-        info.pop('gt_frames', None)
+            entry.update(gt=np.concatenate([video.annotations[f] for f in frames]), gt_source=None)
+        return entry
 
-    def _write_files(self) -> None:
-        """Write every video's result file with mmdet's writer and its ground-truth file (rank 0, after
-        the rows of all ranks are gathered)."""
-        from_dataset = []
-        for seq, info in self.seq_info.items():
-            gt_rows = info['gt_tracks']
-            if info.get('gt_source') == 'dataset annotations' and len(gt_rows):
-                from_dataset.append(seq)
-            info['gt_tracks'] = []  # mmdet's writer: result file only
-            super()._save_one_video_gts_preds(seq)
-            write_gt_rows(gt_rows, osp.join(self.gt_dir, seq + '.txt'))  # empty: no ground-truth box
-        if from_dataset:
-            print_log(f'MOTTrackEvalMetric: no <video>/gt/gt.txt beside the images of {", ".join(from_dataset)}: '
+    def evaluate(self, size: int) -> dict:
+        """mmengine's gathering and scoring, after checking that every video this rank began is complete."""
+        unfinished, self._videos = self._videos, {}
+        if unfinished:
+            raise RuntimeError('MOTTrackEvalMetric: frames missing from videos: ' + ', '.join(
+                f'{name} ({len(v.preds)} of {v.length} frames)' for name, v in sorted(unfinished.items())))
+        return super().evaluate(size)
+
+    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
+        """Write every video's result file (post-processed) and ground-truth file, and score them (rank 0)."""
+        videos = {}
+        for entry in results:
+            if entry['video'] in videos:
+                raise ValueError(f'MOTTrackEvalMetric: video {entry["video"]} was tested twice (two videos of '
+                                 'the test set share its folder name)')
+            videos[entry['video']] = entry
+        from_annotations = sorted(v for v, e in videos.items() if e['gt_source'] is None and len(e['gt']))
+        if from_annotations and not self.format_only:
+            print_log(f'MOTTrackEvalMetric: no <video>/gt/gt.txt beside the images of {", ".join(from_annotations)}: '
                       "scored against the dataset's annotations (mmdet drops boxes without overlap with the "
                       "image from them; MOTChallenge's evaluation keeps every row of gt.txt)", logger='current',
                       level=logging.WARNING)
-
-    def compute_metrics(self, results: Optional[list] = None) -> dict:
-        self._write_files()
-        if self.format_only:
-            return {}
-        per_seq = evaluate_mot_files(
-            self.pred_dir, self.gt_dir, gt_loc_format='{gt_folder}/{seq}.txt', seqs=sorted(self.seq_info),
-            seq_lengths={seq: info['seq_length'] for seq, info in self.seq_info.items()},
-            metrics=self.metrics, benchmark=self.benchmark)
+        with tempfile.TemporaryDirectory() as tmp_dir:
+            pred_dir = osp.join(self.outfile_prefix or tmp_dir, self.TRACKER)
+            shutil.rmtree(pred_dir, ignore_errors=True)  # no video of a previous run
+            os.makedirs(pred_dir)
+            for name, entry in videos.items():
+                tracks = postprocess_tracks(entry['preds'], self.postprocess_methods)
+                write_results(osp.join(pred_dir, f'{name}.txt'), tracks)
+            if self.format_only:
+                return {}
+            gt_dir = osp.join(tmp_dir, 'gt')
+            os.makedirs(gt_dir)
+            for name, entry in videos.items():
+                write_gt(osp.join(gt_dir, f'{name}.txt'), entry['gt'])  # empty: no ground-truth box
+            per_seq = evaluate_mot_files(
+                pred_dir, gt_dir, gt_loc_format='{gt_folder}/{seq}.txt', seqs=sorted(videos),
+                seq_lengths={name: entry['length'] for name, entry in videos.items()}, metrics=self.metrics,
+                benchmark=self.benchmark)
         return per_seq['COMBINED']
-
-    def evaluate(self, size: int = 1) -> dict:
-        metrics = super().evaluate(size)
-        self.seq_info = defaultdict(lambda: dict(seq_length=-1, gt_tracks=[], pred_tracks=[]))
-        return metrics

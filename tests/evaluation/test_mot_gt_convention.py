@@ -15,9 +15,10 @@ from mmdet.datasets import MOTChallengeDataset
 from mmdet.structures import DetDataSample, TrackDataSample
 from mmengine.structures import InstanceData
 
+from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.mot_challenge import read_gt, renumber_frames
 from svm.evaluation import MOTTrackEvalMetric
 from svm.evaluation.mot_files import REPORTED_FIELDS, evaluate_mot_files
-from tests.conftest import run_tool
 from tests.mot.conftest import H, W, write_tiny_mot
 
 # Extra pedestrians of TINY-01 in every frame, MOT's 1-based (left, top, width, height):
@@ -37,8 +38,7 @@ def border_mot(tmp_path_factory):
         for frame in range(1, 13):
             for obj, (x, y, w, h) in BORDER_BOXES.items():
                 f.write(f'{frame},{obj},{x},{y},{w},{h},1,1,0.5\n')
-    run_tool(['python', 'tools/dataset_converters/mot2coco.py', '-i', root, '-o', osp.join(root, 'annotations'),
-              '--split-train'])
+    convert_mot_challenge(root, osp.join(root, 'annotations'), split_train=True)
     return root
 
 
@@ -61,7 +61,7 @@ def test_ground_truth_outside_the_image_counts_in_both_paths(border_mot, tmp_pat
                 bboxes=torch.tensor([i['bbox'] for i in instances], dtype=torch.float32).reshape(-1, 4),
                 scores=torch.full((len(instances), ), 0.9))
             metric.process({}, [TrackDataSample(video_data_samples=[sample]).to_dict()])
-    from_test = metric.evaluate()
+    from_test = metric.evaluate(size=len(dataset))
 
     gt_rows = sum(len(open(osp.join(border_mot, 'train', seq, 'gt', 'gt_half-val.txt')).readlines())
                   for seq in ('TINY-01', 'TINY-02'))
@@ -75,10 +75,9 @@ def test_ground_truth_outside_the_image_counts_in_both_paths(border_mot, tmp_pat
 
 
 def test_ground_truth_file_rows_are_renumbered_like_the_half_split(border_mot):
-    from svm.evaluation.mot_metric import read_gt_file_rows
+    """The metric's ground truth of the tested frames (the rows of gt.txt, renumbered) is gt_half-val.txt."""
     gt_file = osp.join(border_mot, 'train', 'TINY-01', 'gt', 'gt.txt')
-    rows = read_gt_file_rows(gt_file, {n: n - 7 for n in range(8, 13)})  # half-val: frames 8..12
+    rows = renumber_frames(read_gt(gt_file), {n: n - 7 for n in range(8, 13)})  # half-val: frames 8..12
     half_val = np.loadtxt(osp.join(border_mot, 'train', 'TINY-01', 'gt', 'gt_half-val.txt'), delimiter=',')
-    order = np.lexsort((half_val[:, 1], half_val[:, 0]))
-    np.testing.assert_array_equal(rows, half_val[order])
-    assert os.path.getsize(gt_file) > 0
+    np.testing.assert_array_equal(rows, half_val)
+    assert os.path.getsize(gt_file) > 0 and len(rows) == 5 * (2 + len(BORDER_BOXES))

@@ -6,7 +6,9 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.conftest import REPO_ROOT, run_tool
+from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.mot_challenge import SeqInfo, write_gt, write_results, write_seqinfo
+from tests.conftest import REPO_ROOT
 
 H, W = 64, 96
 COLORS = [(40, 40, 220), (40, 200, 40), (220, 60, 40)]  # BGR
@@ -28,10 +30,9 @@ def render_frame(boxes) -> np.ndarray:
     return img
 
 
-def write_seqinfo(seq_dir: str, name: str, length: int, im_dir: str = 'img1') -> None:
-    with open(osp.join(seq_dir, 'seqinfo.ini'), 'w') as f:
-        f.write(f'[Sequence]\nname={name}\nimDir={im_dir}\nframeRate=10\nseqLength={length}\n'
-                f'imWidth={W}\nimHeight={H}\nimExt=.jpg\n')
+def tiny_seqinfo(name: str, length: int, im_dir: str = 'img1') -> SeqInfo:
+    """The seqinfo.ini of a tiny sequence (W x H frames at 10 fps)."""
+    return SeqInfo(name=name, length=length, width=W, height=H, frame_rate=10, im_dir=im_dir)
 
 
 def write_tiny_mot(root: str, num_seqs: int = 2, num_frames: int = 12, num_objs: int = 2) -> dict:
@@ -45,28 +46,27 @@ def write_tiny_mot(root: str, num_seqs: int = 2, num_frames: int = 12, num_objs:
         seq_dir = osp.join(root, 'train', name)
         for sub in ('img1', 'gt', 'det'):
             os.makedirs(osp.join(seq_dir, sub), exist_ok=True)
-        write_seqinfo(seq_dir, name, num_frames)
+        write_seqinfo(seq_dir, tiny_seqinfo(name, num_frames))
         rows = []
-        with open(osp.join(seq_dir, 'gt', 'gt.txt'), 'w') as gt, \
-                open(osp.join(seq_dir, 'det', 'det.txt'), 'w') as det:
-            for f in range(num_frames):
-                boxes = [tiny_track(s, o, f) for o in range(num_objs)]
-                cv2.imwrite(osp.join(seq_dir, 'img1', f'{f + 1:06d}.jpg'), render_frame(boxes))
-                for o, (x, y, w, h) in enumerate(boxes):
-                    gt.write(f'{f + 1},{o + 1},{x},{y},{w},{h},1,1,1.0\n')
-                    det.write(f'{f + 1},-1,{x},{y},{w},{h},0.9\n')
-                    rows.append((f + 1, o + 1, x, y, w, h))
+        for f in range(num_frames):
+            boxes = [tiny_track(s, o, f) for o in range(num_objs)]
+            cv2.imwrite(osp.join(seq_dir, 'img1', f'{f + 1:06d}.jpg'), render_frame(boxes))
+            rows += [(f + 1, o + 1, *box) for o, box in enumerate(boxes)]
+        box_rows = np.array(rows, dtype=np.float64).reshape(-1, 6)
+        ones = np.ones((len(box_rows), 1))
+        write_gt(osp.join(seq_dir, 'gt', 'gt.txt'), np.hstack([box_rows, ones, ones, ones]))  # conf, class, vis
+        detections = np.hstack([box_rows[:, :1], -ones, box_rows[:, 2:], 0.9 * ones])  # id -1, score 0.9
+        write_results(osp.join(seq_dir, 'det', 'det.txt'), detections)  # det.txt has the results' format
         gts[name] = rows
     return gts
 
 
 @pytest.fixture(scope='session')
 def tiny_mot(tmp_path_factory):
-    """Tiny MOT sequences converted with mot2coco --split-train --convert-det."""
+    """Tiny MOT sequences converted as mot2coco.py --split-train --convert-det converts them."""
     root = str(tmp_path_factory.mktemp('tiny_mot'))
     gts = write_tiny_mot(root)
-    run_tool(['python', 'tools/dataset_converters/mot2coco.py', '-i', root, '-o',
-              osp.join(root, 'annotations'), '--split-train', '--convert-det'])
+    convert_mot_challenge(root, osp.join(root, 'annotations'), split_train=True, convert_det=True)
     return dict(root=root, gts=gts)
 
 

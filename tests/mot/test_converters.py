@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from mmdet.datasets import BaseVideoDataset, MOTChallengeDataset
 
+from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.mot_challenge import read_gt, write_seqinfo
 from tests.conftest import run_tool
-from tests.mot.conftest import H, W, render_frame, tiny_track, write_seqinfo
+from tests.mot.conftest import H, W, render_frame, tiny_seqinfo, tiny_track
 
 
 def test_mot2coco_half_split_and_public_detections(tiny_mot):
@@ -30,7 +32,12 @@ def test_mot2coco_half_split_and_public_detections(tiny_mot):
     lines = open(osp.join(root, 'train', 'TINY-01', 'gt', 'gt_half-val.txt')).read().split()
     assert len(lines) == 10 and lines[0].startswith('1,1,') and lines[-1].startswith('5,2,')
     x, y, w, h = tiny_track(0, 0, 7)  # frame 8 (0-based 7) of object 1
-    assert lines[0] == f'1,1,{x},{y},{w},{h},1,1,1.0'
+    assert lines[0] == f'1,1,{x},{y},{w},{h},1,1,1'
+    # the rows of gt.txt in frames 8..12, the rest of each row unchanged
+    gt = read_gt(osp.join(root, 'train', 'TINY-01', 'gt', 'gt.txt'))
+    half_val = read_gt(osp.join(root, 'train', 'TINY-01', 'gt', 'gt_half-val.txt'))
+    np.testing.assert_array_equal(half_val[:, 1:], gt[gt[:, 0] >= 8, 1:])
+    np.testing.assert_array_equal(half_val[:, 0], gt[gt[:, 0] >= 8, 0] - 7)
     dets = pickle.load(open(osp.join(ann, 'half-val_detections.pkl'), 'rb'))['det_bboxes']
     first = dets[osp.join('TINY-01', 'img1', '000008.jpg')][0]
     np.testing.assert_allclose(first[0], [x, y, x + w, y + h, 0.9])
@@ -98,7 +105,7 @@ def test_motsynth_extract_and_convert(tmp_path):
             writer.write(render_frame([box]))
             gt.write(f'{f + 1},7,{box[0]},{box[1]},{box[2]},{box[3]},1,1,0.8,0,0,0\n')
     writer.release()
-    write_seqinfo(str(seq_dir), '001', 6, im_dir='rgb')
+    write_seqinfo(str(seq_dir), tiny_seqinfo('001', 6, im_dir='rgb'))
     run_tool(['python', 'tools/dataset_converters/extract_motsynth.py', '-i', str(root)])
     frames = sorted(os.listdir(root / 'frames' / '001' / 'rgb'))
     assert frames == [f'{i:04d}.jpg' for i in range(1, 7)]
@@ -118,11 +125,11 @@ def test_mot2coco_zero_confidence_boxes_are_ignored_in_training(tmp_path):
     seq_dir = tmp_path / 'train' / 'SEQ-01'
     os.makedirs(seq_dir / 'img1')
     os.makedirs(seq_dir / 'gt')
-    write_seqinfo(str(seq_dir), 'SEQ-01', 1)
+    write_seqinfo(str(seq_dir), tiny_seqinfo('SEQ-01', 1))
     cv2.imwrite(str(seq_dir / 'img1' / '000001.jpg'), render_frame([]))
     with open(seq_dir / 'gt' / 'gt.txt', 'w') as f:
         f.write('1,1,5,5,16,24,1,1,1.0\n1,2,40,5,16,24,0,1,1.0\n')
-    run_tool(['python', 'tools/dataset_converters/mot2coco.py', '-i', str(tmp_path), '-o', str(tmp_path / 'ann')])
+    convert_mot_challenge(str(tmp_path), str(tmp_path / 'ann'))
     ds = MOTChallengeDataset(data_root=str(tmp_path), ann_file='ann/train_cocoformat.json',
                              data_prefix=dict(img_path='train'), metainfo=dict(classes=('pedestrian', )),
                              pipeline=[])

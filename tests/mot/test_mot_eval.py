@@ -69,15 +69,15 @@ def test_missing_ground_truth_is_named(tmp_path):
 def test_interpolation_in_the_metric_fills_gaps_and_survives_empty_videos():
     from mmdet.models.task_modules.tracking import InterpolateTracklets
 
-    from svm.evaluation.mot_metric import _EmptySafe
-    interp = _EmptySafe(InterpolateTracklets(min_num_frames=5, max_num_frames=20))
-    assert interp.forward(np.zeros((0, ))).shape == (0, 7)  # a video without tracks
+    from svm.evaluation.mot_metric import postprocess_tracks
+    interp = [InterpolateTracklets(min_num_frames=5, max_num_frames=20)]
+    assert postprocess_tracks(np.zeros((0, 7)), interp).shape == (0, 7)  # a video without tracks
     short = np.array([[1, 0, 0, 0, 10, 10, 0.9], [2, 0, 1, 0, 11, 10, 0.9]])
-    assert interp.forward(short).shape == (0, 7)  # only a 2-frame track: mmdet drops it
+    assert postprocess_tracks(short, interp).shape == (0, 7)  # only a 2-frame track: mmdet drops it
     # a 6-frame track missing frames 4 and 5 gets them back, linearly
     frames = [1, 2, 3, 6, 7, 8]
     track = np.array([[f, 3, 2 * f, 0, 2 * f + 10, 10, 0.9] for f in frames], dtype=float)
-    out = interp.forward(track)
+    out = postprocess_tracks(track, interp)
     assert out[:, 0].tolist() == list(range(1, 9))
     np.testing.assert_allclose(out[3, 2:6], [8, 0, 18, 10])
 
@@ -106,7 +106,7 @@ def test_metric_writes_submission_files(tmp_path):
     metric = MOTTrackEvalMetric(format_only=True, outfile_prefix=str(tmp_path / 'sub'))
     for sample in frame_samples('MOT17-01-FRCNN', [[(10, 20, 40, 60)], [(12, 20, 42, 60)]], with_gt=False):
         metric.process({}, [sample.to_dict()])
-    assert metric.evaluate() == {}
+    assert metric.evaluate(size=1) == {}  # size: the videos of the test set, as the test loop passes it
     assert sorted(os.listdir(tmp_path / 'sub' / 'default-tracker')) == ['MOT17-01-FRCNN.txt']
     lines = open(tmp_path / 'sub' / 'default-tracker' / 'MOT17-01-FRCNN.txt').read().split()
     assert lines == ['1,5,10.000,20.000,30.000,40.000,0.900,-1,-1,-1', '2,5,12.000,20.000,30.000,40.000,0.900,-1,-1,-1']
@@ -119,60 +119,69 @@ def test_metric_evaluates_again_each_validation():
     for _ in range(2):  # e.g. validation after two epochs
         for sample in frame_samples('SEQ-A', boxes):
             metric.process({}, [sample.to_dict()])
-        res = metric.evaluate()
+        res = metric.evaluate(size=1)
         assert res['motchallenge-metric/HOTA'] == pytest.approx(1.0)
         assert res['motchallenge-metric/MOTA'] == pytest.approx(1.0)
         assert res['motchallenge-metric/IDF1'] == pytest.approx(1.0)
 
 
 def test_rank0_writes_and_scores_the_videos_of_every_rank(tmp_path, monkeypatch):
-    """Distributed testing, two ranks simulated in one process: a rank keeps its videos' rows, rank 0
-    writes every file after the gather (ranks on other machines see another /tmp), and a rank that
-    finishes first leaves the folder to rank 0 (mmdet's metric removed it from every rank)."""
-    import gc
+    """Distributed testing, two ranks simulated in one process: a rank keeps its videos' rows (one results
+    entry per video) and writes nothing; mmengine gathers the entries of both ranks and rank 0 writes and
+    scores every video (ranks on other machines see another /tmp)."""
+    import mmengine.evaluator.metric as mmengine_metric
 
-    import mmdet.evaluation.metrics.mot_challenge_metric as mmdet_metric
-
-    import svm.evaluation.mot_metric as svm_metric
-    shared = tmp_path / 'shared'
-    shared.mkdir()
-    monkeypatch.setattr(mmdet_metric, 'get_tmpdir', lambda: str(shared))  # rank 0's name, broadcast
-
-    monkeypatch.setattr(svm_metric, 'is_main_process', lambda: False)
-    rank1 = svm_metric.MOTTrackEvalMetric(postprocess_tracklet_cfg=[dict(type='InterpolateTracklets')])
-    monkeypatch.setattr(svm_metric, 'is_main_process', lambda: True)
-    rank0 = svm_metric.MOTTrackEvalMetric(postprocess_tracklet_cfg=[dict(type='InterpolateTracklets')])
+    from svm.evaluation import MOTTrackEvalMetric
+    options = dict(postprocess_tracklet_cfg=[dict(type='InterpolateTracklets')], outfile_prefix=str(tmp_path / 'res'))
+    rank0, rank1 = MOTTrackEvalMetric(**options), MOTTrackEvalMetric(**options)
     boxes = [[(10, 20, 40, 60), (60, 20, 90, 60)]] * 6
     for sample in frame_samples('SEQ-B', boxes):
         rank1.process({}, [sample.to_dict()])
     for sample in frame_samples('SEQ-A', boxes):
         rank0.process({}, [sample.to_dict()])
-    pred_dir = rank0.pred_dir
-    assert os.listdir(pred_dir) == []  # nothing is written before the gather
+    # mmengine keeps the first `size` (= videos of the test set) gathered entries: one entry per video
+    assert [e['video'] for e in rank0.results] == ['SEQ-A'] and [e['video'] for e in rank1.results] == ['SEQ-B']
+    assert not (tmp_path / 'res').exists()  # nothing is written before the gather
 
-    rank1_rows = dict(rank1.seq_info)
-    del rank1
-    gc.collect()
-    assert osp.isdir(pred_dir)
-    monkeypatch.setattr(mmdet_metric, 'all_gather_object', lambda own: [own, rank1_rows])
-    res = rank0.evaluate()
+    def gather(results, size, device, tmpdir=None):  # rank 0's view of collect_results
+        return (results + rank1.results)[:size]
+
+    monkeypatch.setattr(mmengine_metric, 'collect_results', gather)
+    res = rank0.evaluate(size=2)
+    pred_dir = tmp_path / 'res' / 'default-tracker'
     assert sorted(os.listdir(pred_dir)) == ['SEQ-A.txt', 'SEQ-B.txt']
-    assert len(open(osp.join(pred_dir, 'SEQ-B.txt')).readlines()) == 12
+    assert len(open(pred_dir / 'SEQ-B.txt').readlines()) == 12
     assert res['motchallenge-metric/HOTA'] == pytest.approx(1.0)
     assert res['motchallenge-metric/CLR_TP'] == 24  # both videos scored
-    del rank0
-    gc.collect()
-    assert not shared.exists()
+    assert rank0.results == []  # the next evaluation starts empty
 
 
-def load_mot_eval_tool():
-    import importlib.util
+def test_a_whole_video_scores_as_its_frames_one_by_one(tmp_path):
+    """A TrackDataSample that holds a whole video (mmdet's video-level testing) and the same frames sent one
+    by one in separate batches give the same result files and figures."""
+    from mmdet.structures import TrackDataSample
 
-    from tests.conftest import REPO_ROOT
-    spec = importlib.util.spec_from_file_location('mot_eval', REPO_ROOT / 'tools/analysis_tools/mot_eval.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    return tool
+    from svm.evaluation import MOTTrackEvalMetric
+    boxes = [[(10, 20, 40, 60), (60, 20, 90, 60)]] * 3 + [[(12, 21, 42, 61)]] * 3
+    frames = frame_samples('SEQ-A', boxes)
+    by_frame = MOTTrackEvalMetric(outfile_prefix=str(tmp_path / 'frames'))
+    for sample in frames:
+        by_frame.process({}, [sample.to_dict()])
+    whole = MOTTrackEvalMetric(outfile_prefix=str(tmp_path / 'video'))
+    video = TrackDataSample(video_data_samples=[s.video_data_samples[0] for s in frames])
+    whole.process({}, [video.to_dict()])
+    assert whole.evaluate(size=1) == by_frame.evaluate(size=1)
+    text = (tmp_path / 'frames' / 'default-tracker' / 'SEQ-A.txt').read_text()
+    assert text == (tmp_path / 'video' / 'default-tracker' / 'SEQ-A.txt').read_text() and len(text.split()) == 9
+
+
+def test_a_video_with_missing_frames_is_an_error():
+    from svm.evaluation import MOTTrackEvalMetric
+    metric = MOTTrackEvalMetric()
+    for sample in frame_samples('SEQ-A', [[(10, 20, 40, 60)]] * 4)[:3]:
+        metric.process({}, [sample.to_dict()])
+    with pytest.raises(RuntimeError, match=r'frames missing from videos: SEQ-A \(3 of 4 frames\)'):
+        metric.evaluate(size=1)
 
 
 def test_sequence_without_result_file_is_an_error_unless_allowed(tmp_path, capsys):
@@ -183,13 +192,12 @@ def test_sequence_without_result_file_is_an_error_unless_allowed(tmp_path, capsy
         os.makedirs(osp.join(gt_root, seq, 'gt'))
         with open(osp.join(gt_root, seq, 'gt', 'gt.txt'), 'w') as f:
             f.write('1,1,10,10,20,40,1,1,1\n')
-    tool = load_mot_eval_tool()
     with pytest.raises(FileNotFoundError, match='2 of 3 sequences .* no result file .*: SEQ-ALSO-LOST, SEQ-LOST'):
-        tool.main([res_dir, '--gt-root', gt_root, '--quiet'])
+        evaluate_mot_files(res_dir, gt_root, print_results=False)
     with pytest.raises(FileNotFoundError, match='SEQ-LOST'):  # named explicitly, same
         evaluate_mot_files(res_dir, gt_root, seqs=['SEQ', 'SEQ-LOST'], print_results=False)
-    results = tool.main([res_dir, '--gt-root', gt_root, '--quiet', '--allow-missing'])
+    results = evaluate_mot_files(res_dir, gt_root, print_results=False, allow_missing=True)  # --allow-missing
     assert sorted(results) == ['COMBINED', 'SEQ'] and results['COMBINED']['MOTA'] == pytest.approx(1.0)
     assert 'no result file for SEQ-ALSO-LOST, SEQ-LOST' in capsys.readouterr().out
     # choosing the sequences needs no option
-    assert sorted(tool.main([res_dir, '--gt-root', gt_root, '--quiet', '--seqs', 'SEQ'])) == ['COMBINED', 'SEQ']
+    assert sorted(evaluate_mot_files(res_dir, gt_root, seqs=['SEQ'], print_results=False)) == ['COMBINED', 'SEQ']

@@ -7,13 +7,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_tool
-from tests.mot.conftest import write_seqinfo, write_tiny_mot
+from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.mot_challenge import write_seqinfo
+from svm.datasets.mot.motsynth import convert_motsynth
+from tests.mot.conftest import tiny_seqinfo, write_tiny_mot
 
 
-def convert(root, *extra):
-    return run_tool(['python', 'tools/dataset_converters/mot2coco.py', '-i', root, '-o',
-                     osp.join(root, 'annotations'), '--split-train', *extra], check=False)
+def convert(root: str, convert_det: bool = False) -> None:
+    """What ``mot2coco.py -i <root> -o <root>/annotations --split-train [--convert-det]`` does."""
+    convert_mot_challenge(root, osp.join(root, 'annotations'), split_train=True, convert_det=convert_det)
+
+
+def conversion_error(root: str, error=ValueError, convert_det: bool = False) -> str:
+    """The message of the error that converting ``root`` raises."""
+    with pytest.raises(error) as info:
+        convert(root, convert_det)
+    return str(info.value)
 
 
 def insert_line(path: str, line_no: int, line: str) -> None:
@@ -46,9 +55,7 @@ def test_bad_gt_line_is_named_with_file_and_line(tmp_path, bad_line, message):
     write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
     gt_path = osp.join(root, 'train', 'TINY-01', 'gt', 'gt.txt')
     insert_line(gt_path, 6, bad_line)
-    proc = convert(root)
-    assert proc.returncode != 0
-    assert f'{gt_path}:6: {message}' in proc.stderr
+    assert f'{gt_path}:6: {message}' in conversion_error(root)
     assert not osp.exists(osp.join(root, 'annotations', 'train_cocoformat.json'))
 
 
@@ -57,8 +64,7 @@ def test_missing_frame_listed_by_seqinfo_is_named(tmp_path):
     write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
     missing = osp.join(root, 'train', 'TINY-01', 'img1', '000007.jpg')
     os.remove(missing)
-    proc = convert(root)
-    assert proc.returncode != 0 and missing in proc.stderr
+    assert missing in conversion_error(root, FileNotFoundError)
 
 
 def test_corrupt_frame_is_named_when_loaded(tmp_path):
@@ -83,9 +89,7 @@ def test_bad_public_detection_line_is_named_with_file_and_line(tmp_path, bad_lin
     write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
     det_path = osp.join(root, 'train', 'TINY-01', 'det', 'det.txt')
     insert_line(det_path, 4, bad_line)
-    proc = convert(root, '--convert-det')
-    assert proc.returncode != 0
-    assert f'{det_path}:4: {message}' in proc.stderr
+    assert f'{det_path}:4: {message}' in conversion_error(root, convert_det=True)
 
 
 def test_empty_gt_file_is_refused_at_conversion(tmp_path):
@@ -93,9 +97,7 @@ def test_empty_gt_file_is_refused_at_conversion(tmp_path):
     write_tiny_mot(root, num_seqs=2, num_frames=12, num_objs=2)
     gt_path = osp.join(root, 'train', 'TINY-02', 'gt', 'gt.txt')
     open(gt_path, 'w').close()
-    proc = convert(root)
-    assert proc.returncode != 0
-    assert f'{gt_path} is empty: expected ground-truth rows' in proc.stderr
+    assert f'{gt_path} is empty: expected ground-truth rows' in conversion_error(root)
     assert not osp.exists(osp.join(root, 'annotations', 'train_cocoformat.json'))
 
 
@@ -108,10 +110,8 @@ def test_seqinfo_size_that_differs_from_the_frames_is_refused(tmp_path):
         text = f.read()
     with open(seqinfo, 'w') as f:
         f.write(text.replace('imWidth=96', 'imWidth=1920').replace('imHeight=64', 'imHeight=1080'))
-    proc = convert(root)
-    assert proc.returncode != 0
     assert (f'{seqinfo} declares imWidth x imHeight = 1920x1080, but its first frame '
-            f'{osp.join(seq_dir, "img1", "000001.jpg")} is 96x64') in proc.stderr
+            f'{osp.join(seq_dir, "img1", "000001.jpg")} is 96x64') in conversion_error(root)
     assert not osp.exists(osp.join(root, 'annotations', 'train_cocoformat.json'))
 
 
@@ -125,26 +125,24 @@ def test_seqinfo_number_that_is_not_a_positive_whole_number_is_named(tmp_path, k
         lines = [f'{key}={value}' if line.startswith(f'{key}=') else line for line in f.read().splitlines()]
     with open(seqinfo, 'w') as f:
         f.write('\n'.join(lines) + '\n')
-    proc = convert(root)
-    assert proc.returncode != 0
-    assert f'{seqinfo}: {key}={value}, expected a positive whole number' in proc.stderr
+    assert f'{seqinfo}: {key}={value}, expected a positive whole number' in conversion_error(root)
 
 
-def test_frames_beyond_seqlength_are_warned_about(tmp_path):
+def test_frames_beyond_seqlength_are_warned_about(tmp_path, capsys):
     root = str(tmp_path)
     write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
     seq_dir = osp.join(root, 'train', 'TINY-01')
-    write_seqinfo(seq_dir, 'TINY-01', 10)  # 12 frames on disk
+    write_seqinfo(seq_dir, tiny_seqinfo('TINY-01', 10))  # 12 frames on disk
     gt_path = osp.join(seq_dir, 'gt', 'gt.txt')
     with open(gt_path) as f:
         rows = [line for line in f if int(line.split(',')[0]) <= 10]
     with open(gt_path, 'w') as f:
         f.writelines(rows)
-    proc = convert(root)
-    assert proc.returncode == 0, proc.stderr
+    convert(root)
+    stderr = capsys.readouterr().err
     assert (f'{osp.join(seq_dir, "seqinfo.ini")} declares seqLength=10 but {osp.join(seq_dir, "img1")} holds '
-            f'12 .jpg frames: the 2 frames beyond seqLength are left out') in proc.stderr
-    assert proc.stderr.count('frames beyond seqLength') == 1  # once, although --split-train reads it 3 times
+            f'12 .jpg frames: the 2 frames beyond seqLength are left out') in stderr
+    assert stderr.count('frames beyond seqLength') == 1  # once, although --split-train reads it 3 times
     train = json.load(open(osp.join(root, 'annotations', 'train_cocoformat.json')))
     assert len(train['images']) == 10
 
@@ -157,35 +155,34 @@ def write_tiny_motsynth(root: Path, num_frames: int = 6) -> Path:
     ann_dir, frame_dir = root / 'mot_annotations' / 'TINY-01', root / 'frames' / 'TINY-01' / 'rgb'
     os.makedirs(ann_dir / 'gt')
     os.makedirs(frame_dir)
-    write_seqinfo(str(ann_dir), 'TINY-01', num_frames, im_dir='rgb')
+    write_seqinfo(str(ann_dir), tiny_seqinfo('TINY-01', num_frames, im_dir='rgb'))
     shutil.copy(src / 'gt' / 'gt.txt', ann_dir / 'gt' / 'gt.txt')
     for i in range(1, num_frames + 1):
         shutil.copy(src / 'img1' / f'{i:06d}.jpg', frame_dir / f'{i:04d}.jpg')
     return ann_dir / 'gt' / 'gt.txt'
 
 
-def convert_motsynth(root: Path):
-    return run_tool(['python', 'tools/dataset_converters/motsynth2coco.py', '-i', root, '-o',
-                     root / 'annotations'], check=False)
+def motsynth_error(root: Path) -> str:
+    """The message of the error that converting the MOTSynth layout under ``root`` raises."""
+    with pytest.raises(ValueError) as info:
+        convert_motsynth(str(root), str(root / 'annotations'))
+    return str(info.value)
 
 
 def test_motsynth_bad_gt_and_seqinfo_are_refused(tmp_path):
     gt_path = write_tiny_motsynth(tmp_path)
-    assert convert_motsynth(tmp_path).returncode == 0  # the tiny layout itself converts
+    convert_motsynth(str(tmp_path), str(tmp_path / 'annotations'))  # the tiny layout itself converts
     clean = gt_path.read_text()
 
     insert_line(str(gt_path), 3, '2,9,10,10,nan,24,1,1,1.0')
-    proc = convert_motsynth(tmp_path)
-    assert proc.returncode != 0 and f'{gt_path}:3: w is nan, expected a finite number' in proc.stderr
+    assert f'{gt_path}:3: w is nan, expected a finite number' in motsynth_error(tmp_path)
 
     gt_path.write_text('')
-    proc = convert_motsynth(tmp_path)
-    assert proc.returncode != 0 and f'{gt_path} is empty: expected ground-truth rows' in proc.stderr
+    assert f'{gt_path} is empty: expected ground-truth rows' in motsynth_error(tmp_path)
 
     gt_path.write_text(clean)
     seqinfo = tmp_path / 'mot_annotations' / 'TINY-01' / 'seqinfo.ini'
     seqinfo.write_text(seqinfo.read_text().replace('imWidth=96', 'imWidth=1920'))
-    proc = convert_motsynth(tmp_path)
     first = tmp_path / 'frames' / 'TINY-01' / 'rgb' / '0001.jpg'
-    assert proc.returncode != 0
-    assert f'{seqinfo} declares imWidth x imHeight = 1920x64, but its first frame {first} is 96x64' in proc.stderr
+    assert (f'{seqinfo} declares imWidth x imHeight = 1920x64, but its first frame {first} is 96x64'
+            in motsynth_error(tmp_path))

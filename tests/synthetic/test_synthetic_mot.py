@@ -7,8 +7,10 @@ import os.path as osp
 import numpy as np
 import pytest
 
-from svm.datasets.synthetic.mot import (GT_COLUMNS, SEQINFO_KEYS, SyntheticMOTConfig,
-                                        SyntheticMOTSequence, read_gt, write_mot_benchmark)
+from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.mot_challenge import GT_FIELDS, SEQINFO_KEYS, read_gt, read_seqinfo
+from svm.datasets.synthetic.mot import SyntheticMOTConfig, SyntheticMOTSequence, sequence_info, write_mot_benchmark
+from tests.conftest import REPO_ROOT, run_tool
 
 TINY = SyntheticMOTConfig(width=128, height=96, num_frames=30, obj_height=(24.0, 48.0),
                           camera_amplitude=(10.0, 4.0), spawn_prob=0.2)
@@ -32,7 +34,7 @@ def test_sequence_is_deterministic_by_seed():
 
 def test_boxes_match_the_drawn_objects_and_visibility():
     frames, rows = _collect(3)
-    assert rows.shape[1] == len(GT_COLUMNS)
+    assert rows.shape[1] == len(GT_FIELDS)
     assert (rows[:, 6] == 1).all() and (rows[:, 7] == 1).all()
     assert ((rows[:, 8] >= 0) & (rows[:, 8] <= 1)).all()
     # fully visible boxes (1-based) enclose saturated object pixels that differ from the scene
@@ -81,9 +83,10 @@ def test_written_benchmark_layout_and_determinism(tmp_path):
             assert set(ini['Sequence']) == set(SEQINFO_KEYS)
             assert ini['Sequence']['name'] == name
             assert int(ini['Sequence']['seqLength']) == TINY.num_frames
+            assert read_seqinfo(str(seq)) == sequence_info(name, TINY)
             imgs = sorted(os.listdir(seq / 'img1'))
             assert imgs == [f'{i:06d}.jpg' for i in range(1, TINY.num_frames + 1)]
-            gt = read_gt(str(seq / 'gt' / 'gt.txt'))
+            gt = read_gt(str(seq / 'gt' / 'gt.txt'), TINY.num_frames)  # every row checked
             assert gt.shape[1] == 9 and gt[:, 0].min() >= 1 and gt[:, 0].max() <= TINY.num_frames
             match, mismatch, errors = filecmp.cmpfiles(
                 seq, out2 / split / name, ['seqinfo.ini', 'gt/gt.txt'] + ['img1/' + i for i in imgs],
@@ -93,15 +96,8 @@ def test_written_benchmark_layout_and_determinism(tmp_path):
 
 def test_converter_reads_the_benchmark(tmp_path):
     pytest.importorskip('cv2')
-    import importlib.util
-    root = osp.join(osp.dirname(__file__), '..', '..')
-    spec = importlib.util.spec_from_file_location(
-        'mot2coco', osp.join(root, 'tools', 'dataset_converters', 'mot2coco.py'))
-    mot2coco = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mot2coco)
     write_mot_benchmark(str(tmp_path / 'mot'), seed=2, num_train=1, num_val=1, cfg=TINY)
-    mot2coco.main(['-i', str(tmp_path / 'mot'), '-o', str(tmp_path / 'ann'),
-                   '--subsets', 'train', 'val'])
+    convert_mot_challenge(str(tmp_path / 'mot'), str(tmp_path / 'ann'), subsets=['train', 'val'])
     import json
     ann = json.load(open(tmp_path / 'ann' / 'val_cocoformat.json'))
     gt = read_gt(str(tmp_path / 'mot' / 'val' / 'SYN-51' / 'gt' / 'gt.txt'))
@@ -131,18 +127,13 @@ def test_generated_data_is_what_every_config_on_it_reads(tmp_path):
     """The documented data step (generate_synthetic_mot.py) writes every annotation file, image folder and
     half-split ground truth that the shipped MOT configs on generated data read (issue 13, defect 4)."""
     import glob
-    import importlib.util
     import json
 
     from mmengine.config import Config
-    repo = osp.join(osp.dirname(__file__), '..', '..')
-    spec = importlib.util.spec_from_file_location(
-        'generate_synthetic_mot', osp.join(repo, 'tools', 'misc', 'generate_synthetic_mot.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    repo = str(REPO_ROOT)
     out = str(tmp_path / 'generated')
-    tool.main(['--out', out, '--num-train', '1', '--num-val', '1', '--num-frames', '4', '--width', '128',
-               '--height', '96'])
+    run_tool(['python', 'tools/misc/generate_synthetic_mot.py', '--out', out, '--num-train', '1', '--num-val', '1',
+              '--num-frames', '4', '--width', '128', '--height', '96'])
 
     real_data = ('data/MOT17/', 'data/crowdhuman/', 'data/MOTSynth/')  # downloaded, not generated
     checked = {}

@@ -13,23 +13,7 @@ result files written by ``tools/test.py ... --cfg-options test_evaluator.outfile
 """
 import argparse
 
-from svm.evaluation.mot_files import REPORTED_FIELDS, evaluate_mot_files
-
-RATE_FIELDS = {'HOTA', 'DetA', 'AssA', 'DetRe', 'DetPr', 'AssRe', 'AssPr', 'LocA', 'MOTA', 'MOTP',
-               'IDF1', 'IDP', 'IDR'}
-
-
-def format_table(results: dict, metrics) -> str:
-    """Rows: sequences then COMBINED; rates in percent, counts as integers."""
-    fields = [f for m in metrics for f in REPORTED_FIELDS[m]]
-    rows = [r for r in results if r != 'COMBINED'] + ['COMBINED']
-    width = max(len(r) for r in rows) + 2
-    lines = [''.ljust(width) + ''.join(f'{f:>8}' for f in fields)]
-    for row in rows:
-        cells = [f'{100 * results[row][f]:8.2f}' if f in RATE_FIELDS else f'{results[row][f]:8.0f}'
-                 for f in fields]
-        lines.append(row.ljust(width) + ''.join(cells))
-    return '\n'.join(lines)
+from svm.evaluation.mot_files import REPORTED_FIELDS, evaluate_mot_files, format_table
 
 
 def parse_args(argv=None):

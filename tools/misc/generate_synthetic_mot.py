@@ -4,8 +4,8 @@ Example::
 
     python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot --seed 0
 
-writes ``<out>/{train,val}/SYN-*/{seqinfo.ini,img1,gt/gt.txt}`` and then converts the labels with
-tools/dataset_converters/mot2coco.py ``--split-train``, as for MOT17, to
+writes ``<out>/{train,val}/SYN-*/{seqinfo.ini,img1,gt/gt.txt}`` and then converts the labels as
+tools/dataset_converters/mot2coco.py ``--split-train`` does for MOT17, to
 ``<out>/annotations/{train,val,half-train,half-val}_cocoformat.json`` (and ``gt/gt_half-{train,val}.txt``
 beside each training sequence's ``gt.txt``; ``--no-convert`` skips all that). These are the files every
 shipped config on generated data reads:
@@ -19,13 +19,8 @@ shipped config on generated data reads:
         --num-frames 24 --width 128 --height 96
 """
 import argparse
-import importlib.util
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-
-from svm.datasets.synthetic.mot import SyntheticMOTConfig, write_mot_benchmark  # noqa: E402
+from svm.datasets.synthetic.mot import SyntheticMOTConfig, convert_mot_benchmark, write_mot_benchmark
 
 
 def parse_args(argv=None):
@@ -43,17 +38,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def convert(out: str) -> None:
-    """Run tools/dataset_converters/mot2coco.py on the train and val sequences, with the half-train /
-    half-val split of the train sequences."""
-    path = osp.join(osp.dirname(osp.abspath(__file__)), '..', 'dataset_converters', 'mot2coco.py')
-    spec = importlib.util.spec_from_file_location('mot2coco', path)
-    mot2coco = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mot2coco)
-    mot2coco.main(['-i', out, '-o', osp.join(out, 'annotations'), '--subsets', 'train', 'val', 'half-train',
-                   'half-val'])
-
-
 def main(argv=None):
     args = parse_args(argv)
     cfg = SyntheticMOTConfig(width=args.width, height=args.height, num_frames=args.num_frames)
@@ -62,7 +46,7 @@ def main(argv=None):
     print(f'\nwrote {sum(map(len, names.values()))} sequences to {args.out}: ' +
           ', '.join(f'{split}: {" ".join(n)}' for split, n in names.items()))
     if not args.no_convert:
-        convert(args.out)
+        convert_mot_benchmark(args.out)
 
 
 if __name__ == '__main__':

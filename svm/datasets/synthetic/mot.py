@@ -19,7 +19,6 @@ which any part of the object is inside the image, as MOT17 keeps occluded pedest
 """
 from __future__ import annotations
 
-import configparser
 import os
 import os.path as osp
 from dataclasses import dataclass, field
@@ -27,10 +26,12 @@ from typing import Dict, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
-GT_COLUMNS = ('frame', 'id', 'bb_left', 'bb_top', 'bb_width', 'bb_height', 'conf', 'class',
-              'visibility')
-SEQINFO_KEYS = ('name', 'imDir', 'frameRate', 'seqLength', 'imWidth', 'imHeight', 'imExt')
+from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.mot_challenge import GT_FIELDS, SeqInfo, write_gt, write_seqinfo
+
 PEDESTRIAN = 1
+# what the shipped configs on generated data read (tools/misc/generate_synthetic_mot.py converts them)
+CONVERTED_SUBSETS = ('train', 'val', 'half-train', 'half-val')
 
 
 @dataclass
@@ -253,15 +254,10 @@ class SyntheticMOTSequence:
         return img, rows
 
 
-def write_seqinfo(path: str, name: str, cfg: SyntheticMOTConfig) -> None:
-    """Write MOT17's seqinfo.ini for a sequence of ``cfg``."""
-    ini = configparser.ConfigParser()
-    ini.optionxform = str  # keep MOT17's camelCase keys
-    ini['Sequence'] = dict(name=name, imDir='img1', frameRate=str(cfg.frame_rate),
-                           seqLength=str(cfg.num_frames), imWidth=str(cfg.width),
-                           imHeight=str(cfg.height), imExt='.jpg')
-    with open(path, 'w') as f:
-        ini.write(f, space_around_delimiters=False)
+def sequence_info(name: str, cfg: SyntheticMOTConfig) -> SeqInfo:
+    """The seqinfo.ini of a sequence of ``cfg``."""
+    return SeqInfo(name=name, length=cfg.num_frames, width=cfg.width, height=cfg.height,
+                   frame_rate=cfg.frame_rate)
 
 
 def write_sequence(out_dir: str, name: str, seed: int, cfg: SyntheticMOTConfig,
@@ -269,18 +265,18 @@ def write_sequence(out_dir: str, name: str, seed: int, cfg: SyntheticMOTConfig,
     """Render one sequence into ``out_dir/name`` in the MOT17 layout; returns its number of boxes."""
     import cv2  # noqa: PLC0415  (only the writers need OpenCV)
 
+    info = sequence_info(name, cfg)
     seq_dir = osp.join(out_dir, name)
-    os.makedirs(osp.join(seq_dir, 'img1'), exist_ok=True)
+    os.makedirs(osp.join(seq_dir, info.im_dir), exist_ok=True)
     os.makedirs(osp.join(seq_dir, 'gt'), exist_ok=True)
-    write_seqinfo(osp.join(seq_dir, 'seqinfo.ini'), name, cfg)
-    lines = []
-    for frame_id, img, rows in SyntheticMOTSequence(seed, cfg):
-        cv2.imwrite(osp.join(seq_dir, 'img1', f'{frame_id:06d}.jpg'), img[..., ::-1],
+    write_seqinfo(seq_dir, info)
+    rows = []
+    for frame_id, img, frame_rows in SyntheticMOTSequence(seed, cfg):
+        cv2.imwrite(osp.join(seq_dir, info.image_name(frame_id)), img[..., ::-1],
                     [cv2.IMWRITE_JPEG_QUALITY, jpeg_quality])
-        lines += [f'{r[0]},{r[1]},{r[2]},{r[3]},{r[4]},{r[5]},{r[6]},{r[7]},{r[8]}' for r in rows]
-    with open(osp.join(seq_dir, 'gt', 'gt.txt'), 'w') as f:
-        f.write('\n'.join(lines) + ('\n' if lines else ''))
-    return len(lines)
+        rows += frame_rows
+    write_gt(osp.join(seq_dir, 'gt', 'gt.txt'), np.array(rows, dtype=np.float64).reshape(-1, len(GT_FIELDS)))
+    return len(rows)
 
 
 def sequence_seeds(seed: int, num: int, offset: int) -> List[int]:
@@ -314,10 +310,7 @@ def write_mot_benchmark(out_dir: str, seed: int = 0, num_train: int = 4, num_val
     return names
 
 
-def read_gt(path: str) -> np.ndarray:
-    """Read a MOT17 gt.txt into an (N, 9) float array, checking its columns."""
-    rows = np.loadtxt(path, delimiter=',', ndmin=2)
-    if rows.size and rows.shape[1] != len(GT_COLUMNS):
-        raise ValueError(f'{path}: expected {len(GT_COLUMNS)} columns {GT_COLUMNS}, '
-                         f'got {rows.shape[1]}')
-    return rows.reshape(-1, len(GT_COLUMNS))
+def convert_mot_benchmark(out_dir: str) -> List[str]:
+    """Convert a written benchmark to ``out_dir/annotations/{train,val,half-train,half-val}_cocoformat.json``
+    (and ``gt/gt_half-{train,val}.txt`` beside each training ``gt.txt``), as for MOT17; returns the json paths."""
+    return convert_mot_challenge(out_dir, osp.join(out_dir, 'annotations'), CONVERTED_SUBSETS)
