@@ -1,4 +1,5 @@
-"""The MOT configs carry SPEC section 4's recipe and each one parses."""
+"""The MOT configs carry the S-ViT MOT recipe (docs/mot.md), each one parses, and test configs are leaves."""
+import ast
 import glob
 import os.path as osp
 
@@ -23,6 +24,20 @@ def test_config_parses_in_mmdet_scope(path):
     assert cfg.default_scope == 'mmdet' and 'svm' in cfg.custom_imports.imports
     assert cfg.model.type in ('StreamingByteTrack', 'StreamingOCSORT')
     assert cfg.model.detector.backbone.type == 'SViT'
+
+
+def test_test_configs_inherit_train_configs_and_nothing_inherits_them():
+    """A `_test-...` config is a leaf on a training config (its name says which), never the base of one."""
+    for path in sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)):
+        with open(path, encoding='utf-8') as f:
+            tree = ast.parse(f.read())
+        bases = [ast.literal_eval(node.value) for node in tree.body if isinstance(node, ast.Assign)
+                 and any(getattr(target, 'id', None) == '_base_' for target in node.targets)]
+        bases = [base for listed in bases for base in ([listed] if isinstance(listed, str) else listed)]
+        name = osp.basename(path)
+        assert not any('_test-' in base for base in bases), f'{name} inherits a test config: {bases}'
+        if '_test-' in name:
+            assert [osp.basename(base) for base in bases] == [name.split('_test-')[0] + '.py'], name
 
 
 def test_paper_recipe():

@@ -1,6 +1,7 @@
 """Streaming MOT models: memory reset per video, clip training, and other mmdet detectors/trackers on S-ViT."""
 import copy
 
+import pytest
 import torch
 from mmdet.registry import DATA_SAMPLERS, DATASETS, MODELS
 from mmdet.structures import DetDataSample, TrackDataSample
@@ -138,6 +139,27 @@ def test_per_frame_clip_forward_trains(tiny_mot):
     cfg = tiny_cfg()
     cfg.model.clip_forward = 'stream'
     train_and_track(build(cfg.model), data_batch(tiny_mot, cfg))
+
+
+@pytest.mark.parametrize('config_name', [None, OCSORT_CONFIG])
+def test_both_models_check_their_arguments(config_name):
+    """ByteTrack and OC-SORT share one constructor: it takes clip_forward, refuses an unknown one and a
+    detector whose backbone cannot reset a memory, and builds the config's tracker."""
+    cfg = tiny_cfg().model
+    if config_name is not None:
+        paper = Config.fromfile(MOT_CONFIGS / config_name).model
+        cfg.type, cfg.tracker = paper.type, paper.tracker
+    model = MODELS.build(dict(cfg, clip_forward='stream'))
+    assert (type(model).__name__, model.clip_forward) == (cfg.type, 'stream')
+    assert type(model.tracker).__name__ == cfg.tracker.type
+    with pytest.raises(ValueError, match="clip_forward must be one of .* got 'serial'"):
+        MODELS.build(dict(cfg, clip_forward='serial'))
+    resnet = copy.deepcopy(cfg)
+    resnet.detector.backbone = dict(type='ResNet', depth=18, out_indices=(1, 2, 3))
+    with pytest.raises(TypeError, match='backbone has reset_memory.*got ResNet'):
+        MODELS.build(resnet)
+    with pytest.raises(TypeError, match='tracker'):
+        MODELS.build({k: v for k, v in cfg.items() if k != 'tracker'})
 
 
 def tiny_detector_in(config_name: str) -> Config:

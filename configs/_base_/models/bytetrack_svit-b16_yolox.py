@@ -1,6 +1,6 @@
-# S-ViT MOT model of the public release (SPEC section 4): ByteTrack whose YOLOX detector runs on a
-# streaming S-ViT-B/16 (window 14, residual conv blocks after blocks 3/6/9/12, outputs of blocks
-# 6/9/12 through a simple pyramid to [384, 768, 1536] channels), YOLOX PAFPN (256 ch, 4 CSP
+# S-ViT MOT model of the public release (docs/model.md, "The MOT model"): ByteTrack whose YOLOX
+# detector runs on a streaming S-ViT-B/16 (window 14, residual conv blocks after blocks 3/6/9/12, outputs
+# of blocks 6/9/12 through a simple pyramid to [384, 768, 1536] channels), YOLOX PAFPN (256 ch, 4 CSP
 # blocks) and a one-class YOLOX head. The encoder and the pyramid are those of svit_b16_mot.py.
 _base_ = ['./svit_b16_mot.py']
 model = dict(

@@ -1,15 +1,16 @@
 # Action recogniser: CLIP-initialised S-ViT-B/16 frame encoder (parallel mode over each clip) -> temporal
-# decoder -> linear classifier. Encoder variants of the paper (SPEC section 2) differ only in
+# decoder -> linear classifier. The three encoders (docs/model.md, "The three encoders") differ only in
 # backbone.attn_mode: 'space' (frame-based), 'stream' (S-ViT), 'clip' (clip-based).
 _base_ = ['./svit_b16_stream.py']
 num_frames = 16
+num_classes = 400
 model = dict(
     type='SViTRecognizer',
     # Frame t sees at most the T frames of its training clip: the same memory at test time.
     backbone=dict(memory_len=num_frames),
     cls_head=dict(
         type='TemporalDecoderHead',
-        num_classes=400,
+        num_classes=num_classes,
         in_channels=768,
         num_frames=num_frames,
         frame_tokens=('cls', 'patch_mean'),
@@ -24,6 +25,14 @@ model = dict(
         # CLIP's normalisation; decord/PyAV decode RGB.
         mean=[122.771, 116.746, 104.094],
         std=[68.501, 66.632, 70.323],
-        format_shape='NCTHW'),
+        format_shape='NCTHW',
+        # Mixup or CutMix (one drawn per batch) of the training clips, on labels over `num_classes`; a
+        # config with other classes rewrites `num_classes` in each augment (see the SSv2 configs).
+        blending=dict(
+            type='RandomBatchAugment',
+            augments=[
+                dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
+                dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes),
+            ])),
     # Encode the test views in chunks of 4 clips (12 views x 16 frames of ViT-B at once need ~25 GB).
     test_cfg=dict(max_testing_views=4))

@@ -1,5 +1,5 @@
-# S-ViT-B/16 encoder of the public MOT release (SPEC section 4): window 14 in all 12 blocks, no class
-# token, residual conv blocks after blocks 3/6/9/12, outputs of blocks 6/9/12 (each with its own
+# S-ViT-B/16 encoder of the public MOT release (docs/model.md, "The MOT model"): window 14 in all 12
+# blocks, no class token, residual conv blocks after blocks 3/6/9/12, outputs of blocks 6/9/12 (each with its own
 # LayerNorm), a memory of 32 frames merged when full; then the simple pyramid to [384, 768, 1536].
 # The whole tracker: configs/_base_/models/bytetrack_svit-b16_yolox.py.
 default_scope = 'mmdet'

@@ -1,5 +1,5 @@
-# S-ViT-B/16 encoder (SPEC section 2, "streaming"): CLIP ViT-B/16 layout, global attention, class token,
-# T2D over a memory of 32 stop-gradient frames with new query/output projections.
+# S-ViT-B/16 encoder, the streaming one of docs/model.md ("The three encoders"): CLIP ViT-B/16 layout, global
+# attention, class token, T2D over a memory of 32 stop-gradient frames with new query/output projections.
 # A partial `model`: recognisers inherit it and add their type and head (see
 # configs/_base_/models/recognizer_svit-b16_temporal-decoder.py for the complete recogniser).
 model = dict(

@@ -1,4 +1,4 @@
-# Optimisation of the S-ViT MOT recipe (SPEC section 4): AdamW, lr 2.5e-4 for 8 GPUs x 2 clips,
+# Optimisation of the S-ViT MOT recipe (docs/mot.md): AdamW, lr 2.5e-4 for 8 GPUs x 2 clips,
 # weight decay 0.05 (none on norms and biases), backbone at 0.1x lr except its new parts
 # (residual conv blocks, output norms; the pyramid adapter sits in the neck at 1x); 10 epochs of
 # YOLOX's schedule (quadratic warm-up over the first epoch, cosine to 0.05x, last epoch at 0.05x

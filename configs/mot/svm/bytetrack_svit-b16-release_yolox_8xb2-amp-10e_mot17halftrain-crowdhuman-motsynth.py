@@ -6,7 +6,6 @@
 _base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py']
 
 num_frames = 2  # frames per training clip; also the release's memory length outside svm_test.py
-img_scale = (1440, 800)  # (w, h)
 max_epochs = 10
 base_lr = 2.5e-4
 sync_bn = dict(type='SyncBN', momentum=0.03, eps=0.001)
@@ -38,36 +37,16 @@ model = dict(
         ],
         bbox_head=dict(norm_cfg=sync_bn)))
 
+
+def _without_pad(pipeline):
+    """``pipeline`` without its Pad steps, nested ``transforms`` included."""
+    return [dict(step, transforms=_without_pad(step['transforms'])) if 'transforms' in step else step
+            for step in pipeline if step['type'] != 'Pad']
+
+
 # The release's pipelines pad with 0 after normalisation: no Pad here (the data preprocessor pads).
-train_pipeline = [
-    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False),
-    dict(
-        type='ClipRandomAffine',
-        scaling_ratio_range=(0.1, 2),
-        border=(-img_scale[0] // 2, -img_scale[1] // 2),
-        bbox_clip_border=False),
-    dict(type='ClipMixUp', img_scale=img_scale, ratio_range=(0.8, 1.6), pad_val=114.0, bbox_clip_border=False),
-    dict(
-        type='TransformBroadcaster',
-        share_random_params=True,
-        transforms=[
-            dict(type='YOLOXHSVRandomAug'),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='Resize', scale=img_scale, keep_ratio=True, clip_object_border=False),
-            dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
-        ]),
-    dict(type='PackTrackInputs'),
-]
-test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=img_scale, keep_ratio=True),
-            dict(type='LoadTrackAnnotations'),
-        ]),
-    dict(type='PackTrackInputs'),
-]
+train_pipeline = _without_pad(_base_.train_pipeline)
+test_pipeline = _without_pad(_base_.test_pipeline)
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,6 +1,7 @@
 # S-ViT with another mmdet detector: Faster R-CNN with FPN on the streaming S-ViT-B/16 and the
-# simple pyramid (strides 8/16/32, FPN adds 64/128), under ByteTrack.
-_base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth_test-mot17halfval.py']
+# simple pyramid (strides 8/16/32, FPN adds 64/128), under ByteTrack. tools/test.py with this config tests
+# as the paper's test config does: MOT17 half-val, fp16.
+_base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py']
 
 model = dict(
     detector=dict(
@@ -65,3 +66,5 @@ model = dict(
 custom_hooks = [
     dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0001, update_buffers=True, priority=49)
 ]
+
+test_cfg = dict(type='TestLoop', fp16=True)

@@ -1,4 +1,4 @@
-# S-ViT MOT training (SPEC section 4): streaming ByteTrack + YOLOX on S-ViT-B/16, trained on
+# S-ViT MOT training (docs/mot.md): streaming ByteTrack + YOLOX on S-ViT-B/16, trained on
 # 2-frame clips of MOT17 half-train + CrowdHuman + 10% MOTSynth, 8 GPUs x 2 clips, 10 epochs, fp16.
 #   bash tools/dist_train.sh configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py 8
 # Needs the CLIP ViT-B/16 weights at checkpoints/clip/ViT-B-16.pt (see README).

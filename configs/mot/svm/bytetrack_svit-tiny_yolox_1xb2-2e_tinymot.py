@@ -9,11 +9,13 @@
 _base_ = [
     '../../_base_/default_runtime.py',
     '../../_base_/models/bytetrack_svit-b16_yolox.py',
+    '../../_base_/datasets/mot_challenge_clips.py',
     '../../_base_/schedules/svit_mot_adamw_10e.py',
 ]
 default_scope = 'mmdet'
 data_root = 'data/tiny_mot/'
 img_scale = (96, 64)  # (w, h)
+frame_strides = (1, 2)
 
 model = dict(
     data_preprocessor=dict(
@@ -39,82 +41,50 @@ model = dict(
         test_cfg=dict(score_thr=0.01, nms=dict(type='nms', iou_threshold=0.7))),
     tracker=dict(obj_score_thrs=dict(high=0.5, low=0.1), init_track_thr=0.5))
 
-clip_loading = [
-    dict(type='ClipFrameSample', num_frames=2, strides=(1, 2)),
-    dict(
-        type='TransformBroadcaster',
-        share_random_params=True,
-        transforms=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, box_type=None)]),
-]
-train_pipeline = [
-    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False),
-    dict(
-        type='ClipRandomAffine',
-        scaling_ratio_range=(0.8, 1.2),
-        border=(-img_scale[0] // 2, -img_scale[1] // 2),
-        bbox_clip_border=False),
-    dict(type='ClipMixUp', img_scale=img_scale, ratio_range=(0.8, 1.2), pad_val=114.0, bbox_clip_border=False),
-    dict(
-        type='TransformBroadcaster',
-        share_random_params=True,
-        transforms=[
-            dict(type='YOLOXHSVRandomAug'),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='Resize', scale=img_scale, keep_ratio=True, clip_object_border=False),
-            dict(type='Pad', size_divisor=32, pad_val=dict(img=(114.0, 114.0, 114.0))),
-            dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
-        ]),
-    dict(type='PackTrackInputs'),
-]
-test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=img_scale, keep_ratio=True),
-            dict(type='Pad', size_divisor=32, pad_val=dict(img=(114.0, 114.0, 114.0))),
-            dict(type='LoadTrackAnnotations'),
-        ]),
-    dict(type='PackTrackInputs'),
-]
+# The recipe's pipelines (configs/_base_/datasets/mot_challenge_clips.py) at toy size: these arguments
+# replace the base's in every step of the named types.
+pipeline_args = dict(
+    ClipFrameSample=dict(strides=frame_strides),
+    ClipMosaic=dict(img_scale=img_scale),
+    ClipRandomAffine=dict(scaling_ratio_range=(0.8, 1.2), border=(-img_scale[0] // 2, -img_scale[1] // 2)),
+    ClipMixUp=dict(img_scale=img_scale, ratio_range=(0.8, 1.2)),
+    Resize=dict(scale=img_scale))
+
+
+def _with_args(pipeline, args):
+    """``pipeline`` with ``args[type]`` merged into its steps of that type, nested ``transforms`` included.
+    Functions of a config do not reach the configs that inherit it: each config that needs one defines it."""
+    return [dict(step, transforms=_with_args(step['transforms'], args)) if 'transforms' in step else
+            dict(step, **args.get(step['type'], {})) for step in pipeline]
+
+
+clip_loading = _with_args(_base_.clip_loading, pipeline_args)
+train_pipeline = _with_args(_base_.train_pipeline, pipeline_args)
+test_pipeline = _with_args(_base_.test_pipeline, pipeline_args)
 train_dataloader = dict(
-    batch_size=2,
     num_workers=0,
     persistent_workers=False,
-    sampler=dict(type='SourceRatioSampler', ratios=(1, )),
+    sampler=dict(ratios=(1, )),
     dataset=dict(
-        type='MultiImageMixDataset',
-        dataset=dict(
-            type='VideoFrameConcatDataset',
-            datasets=[
-                dict(
-                    type='MOTChallengeDataset',
-                    data_root=data_root,
-                    ann_file='annotations/half-train_cocoformat.json',
-                    data_prefix=dict(img_path='train'),
-                    metainfo=dict(classes=('pedestrian', )),
-                    pipeline=clip_loading)
-            ]),
+        dataset=dict(datasets=[
+            dict(
+                type='MOTChallengeDataset',
+                data_root=data_root,
+                ann_file='annotations/half-train_cocoformat.json',
+                data_prefix=dict(img_path='train'),
+                metainfo=dict(classes=('pedestrian', )),
+                pipeline=clip_loading)
+        ]),
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=1,
     num_workers=0,
     persistent_workers=False,
-    drop_last=False,
-    sampler=dict(type='TrackImgSampler'),
     dataset=dict(
-        type='MOTChallengeDataset',
         data_root=data_root,
         ann_file='annotations/half-val_cocoformat.json',
         data_prefix=dict(img_path='train'),
-        test_mode=True,
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    type='MOTTrackEvalMetric',
-    metric=['HOTA', 'CLEAR', 'Identity'],
-    postprocess_tracklet_cfg=[dict(type='InterpolateTracklets', min_num_frames=5, max_num_frames=20)])
-test_evaluator = val_evaluator
 
 max_epochs = 2
 base_lr = 5e-3  # from scratch: YOLOX's objectness grows slowly at lower rates

@@ -6,6 +6,7 @@
 _base_ = ['./bytetrack_svit-tiny_yolox_1xb2-2e_tinymot.py']
 data_root = 'data/synthetic_mot/'
 img_scale = (160, 96)  # (w, h): half the generated size, enough for the CPU budget
+frame_strides = (1, 2, 3, 4)
 
 model = dict(
     data_preprocessor=dict(
@@ -13,46 +14,27 @@ model = dict(
             dict(type='BatchSyncRandomResize', random_size_range=(64, 128), size_divisor=32, interval=1)
         ]))
 
-clip_loading = [
-    dict(type='ClipFrameSample', num_frames=2, strides=(1, 2, 3, 4)),
-    dict(
-        type='TransformBroadcaster',
-        share_random_params=True,
-        transforms=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations', with_bbox=True, box_type=None)]),
-]
+# The tiny config's pipelines at this size: these arguments replace its own (MixUp keeps its ratio range).
 # Mosaic always on: RandomAffine's negative border expects its 2x canvas. The last epochs train
 # without Mosaic, RandomAffine and MixUp (YOLOXModeSwitchHook below), on the plain frames.
-train_pipeline = [
-    dict(type='ClipMosaic', img_scale=img_scale, pad_val=114.0, bbox_clip_border=False),
-    dict(
-        type='ClipRandomAffine',
-        scaling_ratio_range=(0.7, 1.3),
-        border=(-img_scale[0] // 2, -img_scale[1] // 2),
-        bbox_clip_border=False),
-    dict(type='ClipMixUp', img_scale=img_scale, ratio_range=(0.8, 1.2), pad_val=114.0, bbox_clip_border=False),
-    dict(
-        type='TransformBroadcaster',
-        share_random_params=True,
-        transforms=[
-            dict(type='YOLOXHSVRandomAug'),
-            dict(type='RandomFlip', prob=0.5),
-            dict(type='Resize', scale=img_scale, keep_ratio=True, clip_object_border=False),
-            dict(type='Pad', size_divisor=32, pad_val=dict(img=(114.0, 114.0, 114.0))),
-            dict(type='FilterAnnotations', min_gt_bbox_wh=(1, 1), keep_empty=False),
-        ]),
-    dict(type='PackTrackInputs'),
-]
-test_pipeline = [
-    dict(
-        type='TransformBroadcaster',
-        transforms=[
-            dict(type='LoadImageFromFile'),
-            dict(type='Resize', scale=img_scale, keep_ratio=True),
-            dict(type='Pad', size_divisor=32, pad_val=dict(img=(114.0, 114.0, 114.0))),
-            dict(type='LoadTrackAnnotations'),
-        ]),
-    dict(type='PackTrackInputs'),
-]
+pipeline_args = dict(
+    ClipFrameSample=dict(strides=frame_strides),
+    ClipMosaic=dict(img_scale=img_scale),
+    ClipRandomAffine=dict(scaling_ratio_range=(0.7, 1.3), border=(-img_scale[0] // 2, -img_scale[1] // 2)),
+    ClipMixUp=dict(img_scale=img_scale),
+    Resize=dict(scale=img_scale))
+
+
+def _with_args(pipeline, args):
+    """``pipeline`` with ``args[type]`` merged into its steps of that type, nested ``transforms`` included.
+    Functions of a config do not reach the configs that inherit it: each config that needs one defines it."""
+    return [dict(step, transforms=_with_args(step['transforms'], args)) if 'transforms' in step else
+            dict(step, **args.get(step['type'], {})) for step in pipeline]
+
+
+clip_loading = _with_args(_base_.clip_loading, pipeline_args)
+train_pipeline = _with_args(_base_.train_pipeline, pipeline_args)
+test_pipeline = _with_args(_base_.test_pipeline, pipeline_args)
 train_dataloader = dict(
     batch_size=4,
     dataset=dict(

@@ -1,6 +1,7 @@
 # S-ViT with another mmdet tracker: OC-SORT (mmdet's OCSORTTracker settings) on the streaming
-# YOLOX detector; training is the same as ByteTrack's (the tracker has no weights).
-_base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth_test-mot17halfval.py']
+# YOLOX detector; training is the same as ByteTrack's (the tracker has no weights). tools/test.py with this
+# config tests as the paper's test config does: MOT17 half-val, fp16.
+_base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py']
 
 model = dict(
     type='StreamingOCSORT',
@@ -16,3 +17,5 @@ model = dict(
         vel_consist_weight=0.2,
         vel_delta_t=3,
         num_frames_retain=30))
+
+test_cfg = dict(type='TestLoop', fp16=True)

@@ -9,14 +9,11 @@ _base_ = [
 default_scope = 'mmaction'
 num_classes = 174
 
+# 174 classes: the head and the base's Mixup/CutMix.
 model = dict(
     cls_head=dict(num_classes=num_classes),
-    data_preprocessor=dict(
-        blending=dict(
-            type='RandomBatchAugment',
-            augments=[
-                dict(type='MixupBlending', alpha=0.8, num_classes=num_classes),
-                dict(type='CutmixBlending', alpha=1.0, num_classes=num_classes),
-            ])))
+    data_preprocessor=dict(blending=dict(augments=[
+        dict(augment, num_classes=num_classes) for augment in _base_.model.data_preprocessor.blending.augments
+    ])))
 
 visualizer = dict(type='ActionVisualizer')

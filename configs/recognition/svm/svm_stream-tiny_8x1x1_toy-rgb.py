@@ -26,7 +26,8 @@ model = dict(
         num_frames=num_frames,
         num_layers=1,
         dropout_ratio=0.,
-        label_smooth_eps=0.))
+        label_smooth_eps=0.),
+    data_preprocessor=dict(blending=None))  # no Mixup/CutMix
 
 data_root = 'data/toy_videos'
 train_pipeline = [

@@ -57,9 +57,18 @@ class StreamingMOTMixin:
     carries memory from one video into the next.
     """
 
-    def _init_streaming(self, clip_forward: str) -> None:
+    def __init__(self, *, detector: dict, tracker: dict, clip_forward: str = 'parallel', **kwargs) -> None:
+        """Build the mmdet MOT model that follows in the MRO, then check its backbone streams.
+
+        Args:
+            detector: detector config whose backbone has ``reset_memory()`` (a streaming SViT).
+            tracker: tracker config.
+            clip_forward: 'parallel' (default) or 'stream', how a training clip goes through the backbone.
+            **kwargs: the other arguments of that MOT model (data_preprocessor, init_cfg).
+        """
         if clip_forward not in CLIP_FORWARDS:
             raise ValueError(f'clip_forward must be one of {CLIP_FORWARDS}, got {clip_forward!r}')
+        super().__init__(detector=detector, tracker=tracker, **kwargs)
         backbone = getattr(self.detector, 'backbone', None)
         if not hasattr(backbone, 'reset_memory'):
             raise TypeError(f'{type(self).__name__} needs a detector whose backbone has reset_memory() '
@@ -182,19 +191,7 @@ class StreamingByteTrack(StreamingMOTMixin, ByteTrack):
         init_cfg: initialisation config.
     """
 
-    def __init__(self, detector: dict, tracker: dict, clip_forward: str = 'parallel',
-                 data_preprocessor=None, init_cfg=None):
-        super().__init__(detector=detector, tracker=tracker, data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        self._init_streaming(clip_forward)
-
 
 @MMDET_MODELS.register_module()
 class StreamingOCSORT(StreamingMOTMixin, OCSORT):
     """OC-SORT on a streaming backbone; arguments as :class:`StreamingByteTrack` (tracker: OCSORTTracker)."""
-
-    def __init__(self, detector: dict, tracker: dict, clip_forward: str = 'parallel',
-                 data_preprocessor=None, init_cfg=None):
-        super().__init__(detector=detector, tracker=tracker, data_preprocessor=data_preprocessor,
-                         init_cfg=init_cfg)
-        self._init_streaming(clip_forward)
