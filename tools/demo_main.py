@@ -17,13 +17,14 @@
 Every step is the command a user would run; they are printed before they run.
 """
 import argparse
-import glob
 import json
 import os
 import os.path as osp
 import subprocess
 import sys
 import time
+
+from svm.analysis.logs import latest_test_metrics
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py'
@@ -54,18 +55,6 @@ def run(cmd, **kwargs) -> None:
                    **kwargs)
 
 
-def test_metrics(work_dir: str) -> dict:
-    """The metrics of the latest test run under ``work_dir`` (mmengine writes them to
-    <work_dir>/<timestamp>/<timestamp>.json)."""
-    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    runs = [r for r in runs if osp.basename(r) == osp.basename(osp.dirname(r)) + '.json']
-    if not runs:
-        raise FileNotFoundError(f'no test results (<timestamp>/<timestamp>.json) under {work_dir}')
-    with open(runs[-1]) as f:
-        raw = json.load(f)
-    return {key.split('/')[-1]: value for key, value in raw.items()}
-
-
 def main(argv=None):
     args = parse_args(argv)
     start = time.time()
@@ -85,7 +74,7 @@ def main(argv=None):
     with open(osp.join(REPO, checkpoint)) as f:
         weights = f.read().strip()
     run(['python', 'tools/test.py', args.config, '--checkpoint', weights, '--work-dir', test_dir])
-    metrics = test_metrics(osp.join(REPO, test_dir))
+    metrics = latest_test_metrics(osp.join(REPO, test_dir))
 
     frames = osp.join(data_root, 'val', args.video_seq, 'img1')
     video = osp.join(args.work_dir, f'{args.video_seq}_tracks.mp4')

@@ -3,14 +3,9 @@ import argparse
 import os
 
 from mmengine.config import DictAction
-from mmengine.evaluator import DumpResults
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 from torch.distributed.elastic.multiprocessing.errors import record
 
-from svm.utils.checkpoint import check_checkpoint_fits
-from svm.utils.config_checks import load_config
-from svm.utils.runner import apply_common_args, check_writable, finish_distributed
+from svm.utils.runner import config_for_testing, finish_distributed, run_testing
 
 
 def parse_args():
@@ -35,48 +30,12 @@ def parse_args():
     return args
 
 
-def enable_show_dir(cfg, show_dir):
-    hook = cfg.default_hooks.get('visualization')
-    if hook is None:
-        raise KeyError(f'--show-dir needs a `visualization` entry in default_hooks, and config '
-                       f'{cfg.filename} has none: this task has nothing to draw')
-    hook['draw'] = True
-    hook['test_out_dir'] = show_dir
-
-
-def check_outputs_writable(cfg, args):
-    """Every place the test writes to, checked before the first batch rather than after the last."""
-    check_writable(cfg.work_dir, 'the work dir')
-    if args.out is not None:
-        check_writable(os.path.dirname(os.path.abspath(args.out)), 'the folder of --out')
-    if args.show_dir:
-        check_writable(os.path.join(cfg.work_dir, args.show_dir), '--show-dir')
-    evaluators = cfg.get('test_evaluator') or []
-    for evaluator in [evaluators] if isinstance(evaluators, dict) else evaluators:
-        if evaluator.get('outfile_prefix'):
-            check_writable(os.path.dirname(os.path.abspath(evaluator['outfile_prefix'] + '_')),
-                           'test_evaluator.outfile_prefix')
-
-
 @record  # under torchrun, a failing rank's traceback goes into torchrun's error summary
 def main():
     args = parse_args()
-    cfg = load_config(args.config)
-    apply_common_args(cfg, args)
-    if args.checkpoint is not None:
-        cfg.load_from = args.checkpoint
-    if args.show_dir:
-        enable_show_dir(cfg, args.show_dir)
-    if args.out is not None and not args.out.endswith(('.pkl', '.pickle')):
-        raise ValueError(f'--out must be a .pkl or .pickle file, got {args.out}')
-    check_outputs_writable(cfg, args)
-
-    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-    if args.checkpoint is not None:
-        check_checkpoint_fits(runner.model, args.checkpoint)
-    if args.out is not None:
-        runner.test_evaluator.metrics.append(DumpResults(out_file_path=args.out))
-    runner.test()
+    cfg = config_for_testing(args.config, args.checkpoint, args.cfg_options, args.work_dir, args.launcher,
+                             args.trust_checkpoint, show_dir=args.show_dir, out=args.out)
+    run_testing(cfg, args.checkpoint, args.out)
     finish_distributed()
 
 

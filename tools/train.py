@@ -2,15 +2,10 @@
 import argparse
 import os
 
-from mmengine.config import Config, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
+from mmengine.config import DictAction
 from torch.distributed.elastic.multiprocessing.errors import record
 
-from svm.utils.checkpoint import find_resume_checkpoint
-from svm.utils.config_checks import load_config
-from svm.utils.runner import apply_common_args, check_load_from, finish_distributed
-from svm.utils.work_dir_lock import lock_work_dir
+from svm.utils.runner import config_for_training, finish_distributed, run_training
 
 
 def parse_args(argv=None):
@@ -42,53 +37,12 @@ def parse_args(argv=None):
     return args
 
 
-def setup_cfg(args) -> Config:
-    """The config the runner is built from: the file, then the command-line overrides."""
-    cfg = load_config(args.config)
-    apply_common_args(cfg, args)
-
-    if args.amp:
-        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper == 'AmpOptimWrapper':
-            print('AMP training is already enabled in the config.')
-        else:
-            assert optim_wrapper == 'OptimWrapper', (
-                f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
-            cfg.optim_wrapper.type = 'AmpOptimWrapper'
-            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
-
-    if args.auto_scale_lr:
-        enable_auto_scale_lr(cfg, args.config)
-
-    if args.resume == 'auto':
-        # resolved here rather than by mmengine, which trusts a torn `last_checkpoint` pointer
-        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
-        cfg.resume = cfg.load_from is not None
-        if not cfg.resume:
-            print(f'--resume: no checkpoint in {cfg.work_dir}, training from the start')
-    elif args.resume is not None:
-        cfg.resume = True
-        cfg.load_from = args.resume
-    return cfg
-
-
-def enable_auto_scale_lr(cfg: Config, path: str) -> None:
-    """--auto-scale-lr: mmengine's Runner scales the lr of every parameter group by (world size x
-    batch size) / ``auto_scale_lr.base_batch_size`` once the optimizer is built."""
-    scale = cfg.get('auto_scale_lr')
-    if not isinstance(scale, dict) or not scale.get('base_batch_size'):
-        raise KeyError(f'--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` in {path}: the total '
-                       f'batch size (processes x train_dataloader.batch_size) its learning rate is set for')
-    cfg.auto_scale_lr.enable = True
-
-
 @record  # under torchrun, a failing rank's traceback goes into torchrun's error summary
 def main():
-    cfg = setup_cfg(parse_args())
-    with lock_work_dir(cfg.work_dir):  # one training run per work dir
-        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
-        check_load_from(runner.model, cfg)
-        runner.train()
+    args = parse_args()
+    cfg = config_for_training(args.config, args.cfg_options, args.work_dir, args.launcher, args.trust_checkpoint,
+                              amp=args.amp, auto_scale_lr=args.auto_scale_lr, resume=args.resume)
+    run_training(cfg)
     finish_distributed()
 
 

@@ -1,5 +1,17 @@
-"""Analysis and inspection helpers behind tools/misc/ and tools/analysis_tools/: training-log curves,
-recognition confusion matrices, dataset browsing and the whole-tracker speed benchmark.
+"""Measuring and inspecting models, data and runs: the library behind tools/analysis_tools/ and tools/misc/.
 
-Import the submodules directly (``from svm.analysis.logs import load_json_log``); they are not imported
-with ``svm``."""
+- :mod:`.flops`: fvcore FLOPs of encoders, recognisers and detectors (get_flops.py);
+- :mod:`.timing`: wall-clock timing and peak memory shared by the benchmarks;
+- :mod:`.backbone_benchmark`: S-ViT encoders alone, per-frame latency and training (benchmark_backbone.py);
+- :mod:`.tracker_benchmark`: a whole MOT tracker streaming frame by frame (benchmark_tracker.py);
+- :mod:`.online_recognition_benchmark`: streaming vs re-encoding recognition (benchmark_online_recognition.py);
+- :mod:`.encoder_comparison`: the three encoders on the synthetic order benchmark (compare_encoders.py);
+- :mod:`.memory_sweep`: a tracker tested at several memory lengths, and its plot (memory_sweep.py,
+  plot_memory_sweep.py);
+- :mod:`.logs`: curves and training time from mmengine's json logs, a test run's metrics (analyze_logs.py);
+- :mod:`.confusion`: confusion matrices of recognition results (confusion_matrix.py);
+- :mod:`.browse`: a config's training pipeline drawn as images (browse_dataset.py).
+
+Import the submodules directly (``from svm.analysis.logs import load_json_log``); they are not imported with
+``svm``.
+"""

@@ -25,6 +25,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.config import Config
 
 from svm.registry import MMDET_TRANSFORMS
+from svm.visualization.frame_drawing import track_color
 
 ANNOTATION_LOADERS = ('LoadAnnotations', 'LoadTrackAnnotations')
 LABEL_BASE = 1_000_000  # more than any number of classes
@@ -103,12 +104,10 @@ def build_train_dataset(cfg: Config, with_ids: bool = True):
 
 
 def id_color(track_id: int) -> Tuple[int, int, int]:
-    """A bright BGR colour per id (golden-ratio hues); grey for -1 (no id)."""
+    """The BGR colour of an id (:func:`svm.visualization.track_color`); grey for -1 (no id)."""
     if track_id < 0:
         return (200, 200, 200)
-    hue = int((track_id * 0.618033988749895 % 1.0) * 179)
-    bgr = cv2.cvtColor(np.uint8([[[hue, 220, 255]]]), cv2.COLOR_HSV2BGR)[0, 0]
-    return tuple(int(c) for c in bgr)
+    return track_color(track_id)[::-1]
 
 
 def _to_image(chw: torch.Tensor) -> np.ndarray:

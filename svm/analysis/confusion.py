@@ -84,6 +84,35 @@ def load_action_results(path: str) -> Tuple[np.ndarray, np.ndarray]:
     return action_results(samples)
 
 
+def num_classes_of(cfg) -> int:
+    """The number of classes of a recognition config (``model.cls_head.num_classes``)."""
+    head = cfg.get('model', {}).get('cls_head')
+    if not head or 'num_classes' not in head:
+        raise ValueError(f'{cfg.filename}: expected a recognition config with model.cls_head.num_classes '
+                         f'(configs/recognition/svm/...)')
+    return int(head['num_classes'])
+
+
+def confusion_of_results(results_path: str, num_classes: int, config_name: str,
+                         class_names: Optional[Sequence[str]] = None) -> Dict:
+    """The confusion matrix of a results pickle (predicted class: the arg-max of each ``pred_score``) and
+    :func:`summarize` of it, checked against the model's ``num_classes`` (of config ``config_name``) and the
+    number of ``class_names``.
+
+    Returns:
+        ``matrix`` (num_classes, num_classes) int64 ndarray, ``class_names`` and the summary's keys.
+    """
+    scores, labels = load_action_results(results_path)
+    if scores.shape[1] != num_classes:
+        raise ValueError(f'{results_path} has scores for {scores.shape[1]} classes, config {config_name} has '
+                         f'{num_classes}: results of another model?')
+    if class_names is not None and len(class_names) != num_classes:
+        raise ValueError(f'{len(class_names)} class names for the {num_classes} classes of the config')
+    matrix = confusion_matrix(labels, scores.argmax(1), num_classes)
+    return dict(matrix=matrix, class_names=list(class_names) if class_names is not None else None,
+                **summarize(matrix))
+
+
 def plot_confusion_matrix(matrix: np.ndarray, out: str, class_names: Optional[List[str]] = None,
                           normalize: bool = True, title: Optional[str] = None, dpi: int = 100) -> None:
     """Draw the matrix (row-normalised by default) with its counts to the image ``out`` (Agg canvas)."""

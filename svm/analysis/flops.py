@@ -1,4 +1,4 @@
-"""FLOPs of svm's models with fvcore (one multiply-add = one flop), for tools/analysis_tools/get_flops.py.
+"""FLOPs of svm's models with fvcore (one multiply-add = one flop), behind tools/analysis_tools/get_flops.py.
 
 - :func:`encoder_frame_flops`: an S-ViT encoder per frame of a clip. 'stream' is counted frame by frame
   in streaming mode (as at inference): frame t's T2D attends to the min(t, L) frames in memory, so the
@@ -9,6 +9,7 @@
 - :func:`detector_frame_flops`: a whole MOT detector per frame at an image size, part by part (S-ViT
   backbone, each neck module such as the pyramid adapter and the PAFPN / FPN, the heads), with the
   backbone counted on the first frame of a video (empty memory) and once its memory is full.
+- :func:`config_flops`: whichever of the three a config's model is, and :func:`format_config_flops` its table.
 
 fvcore has no counter for torch's scaled_dot_product_attention and would skip it silently; every count
 here registers one (q.k^T plus attn.v multiply-adds, see :func:`sdpa_flop_jit`).
@@ -80,24 +81,6 @@ def build_counted_model(cfg: Config, path: str) -> nn.Module:
 
 
 # --- Whole recognisers (SViTRecognizer): GFLOPs per view and the number of test views -----------------
-CROPS_PER_TRANSFORM = {'CenterCrop': 1, 'ThreeCrop': 3, 'TenCrop': 10}
-FRAME_SAMPLERS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames')
-
-
-def count_test_views(test_pipeline: list, path: str) -> Dict[str, int]:
-    """Clips x crops of an mmaction2 test pipeline: the views whose scores a recogniser averages."""
-    from svm.datasets.recognition import pipeline_steps
-    steps = pipeline_steps(test_pipeline)
-    samplers = [s for s in steps if s['type'] in FRAME_SAMPLERS]
-    crops = [CROPS_PER_TRANSFORM[s['type']] for s in steps if s['type'] in CROPS_PER_TRANSFORM]
-    if len(samplers) != 1:
-        raise ValueError(f'{path}: expected one of {FRAME_SAMPLERS} in test_pipeline, found {len(samplers)}')
-    sampler = samplers[0]
-    clips = sampler.get('num_clips', 1) * (sampler.get('num_sample_positions', 1)
-                                            if sampler['type'] == 'DenseSampleFrames' else 1)
-    return dict(clips=clips, crops=crops[0] if crops else 1)
-
-
 @torch.no_grad()
 def recognizer_flops(cfg: Config, path: str, num_frames: int, height: int, width: int) -> Dict:
     """fvcore FLOPs of one view (a clip of T frames) through an SViTRecognizer: its encoder, counted as
@@ -105,6 +88,7 @@ def recognizer_flops(cfg: Config, path: str, num_frames: int, height: int, width
     tokens; and the number of test views from the config's test pipeline."""
     from mmengine.registry import init_default_scope
 
+    from svm.datasets.recognition import count_test_views
     from svm.registry import MMACTION_MODELS
     init_default_scope('mmaction')  # the data preprocessor and losses are mmaction2's
     model_cfg = copy.deepcopy(cfg.model)
@@ -139,15 +123,23 @@ def build_detector(cfg: Config, path: str) -> nn.Module:
     return MMDET_MODELS.build(det_cfg).eval()
 
 
-def config_image_size(cfg: Config) -> Tuple[int, int]:
-    """(height, width) of the frames a MOT config tests on: its test ``Resize`` scale (w, h), padded to
-    its ``Pad`` size divisor."""
+def config_image_size(cfg: Config, padded: bool = True) -> Tuple[int, int]:
+    """(height, width) of the frames a MOT config tests on: its test ``Resize`` scale (w, h), padded to its
+    ``Pad`` size divisor unless ``padded`` is False.
+
+    Raises:
+        ValueError: the config has no test pipeline with a ``Resize`` to a fixed scale.
+    """
     from svm.datasets.recognition import pipeline_steps
-    steps = pipeline_steps(cfg.test_dataloader.dataset.pipeline)
-    scales = [s['scale'] for s in steps if s['type'] == 'Resize' and 'scale' in s]
+    pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline', [])
+    steps = pipeline_steps(pipeline)
+    scales = [s['scale'] for s in steps if s['type'] == 'Resize' and isinstance(s.get('scale'), (tuple, list))]
     if not scales:
-        raise ValueError('the test pipeline has no Resize with a scale: give the image size with --shape H W')
-    width, height = scales[0]
+        raise ValueError(f'{cfg.filename}: the test pipeline has no Resize with a scale: give the image size '
+                         'with --shape H W')
+    width, height = (int(v) for v in scales[0])
+    if not padded:
+        return height, width
     divisor = next((s['size_divisor'] for s in steps if s['type'] == 'Pad' and s.get('size_divisor')), 1)
     return -(-height // divisor) * divisor, -(-width // divisor) * divisor
 
@@ -241,17 +233,100 @@ def format_detector_flops(result: Dict) -> str:
     last = (f'frame {result["num_frames"]} ({held} of {result["memory_len"]} frames in memory)'
             if result['streaming'] else 'any frame')
     first = 'frame 1 (empty memory)' if result['streaming'] else 'any frame'
+    total_first = sum(p['flops_first'] for p in result['parts'])
+    total_last = sum(p['flops_last'] for p in result['parts'])
     rows = [f'| part | module | GFLOPs, {first} | GFLOPs, {last} | share of the frame |', '|---|---|---|---|---|']
     for p in result['parts']:
         rows.append(f'| {p["part"]} | {p["module"]} | {p["flops_first"] / 1e9:.4g} | {p["flops_last"] / 1e9:.4g} | '
-                    f'{100 * p["flops_last"] / max(result["total_last"], 1):.1f}% |')
-    rows.append(f'| **whole detector** | | {result["total_first"] / 1e9:.4g} | {result["total_last"] / 1e9:.4g} '
-                f'| 100% |')
+                    f'{100 * p["flops_last"] / max(total_last, 1):.1f}% |')
+    rows.append(f'| **whole detector** | | {total_first / 1e9:.4g} | {total_last / 1e9:.4g} | 100% |')
     return '\n'.join(rows)
+
+
+# --- Any config: what tools/analysis_tools/get_flops.py counts and prints ---------------------------------
+def is_detector_config(cfg: Config) -> bool:
+    """A MOT config (``model.detector``) or a bare mmdet detector (a backbone and a neck in scope mmdet)."""
+    return isinstance(cfg.model.get('detector'), dict) or (cfg.get('default_scope') == 'mmdet'
+                                                           and 'backbone' in cfg.model and 'neck' in cfg.model)
+
+
+def config_flops(cfg: Config, path: str, shape: Optional[Sequence[int]] = None, num_frames: Optional[int] = None,
+                 batch: int = 1) -> Dict:
+    """fvcore FLOPs of a config's model, whichever it is (``path`` names the config in the result and errors):
+
+    - a detector (:func:`is_detector_config`): per frame, part by part (:func:`detector_frame_flops`) at
+      ``shape`` = (H, W) (default: :func:`config_image_size`), the backbone on frame 1 and frame
+      ``num_frames``;
+    - an SViTRecognizer: per view and per video (:func:`recognizer_flops`) of a ``shape`` = (T, H, W) clip
+      (default (16, 224, 224));
+    - a bare S-ViT (``model`` or ``model.backbone``): per frame of ``batch`` clips of ``shape`` = (T, H, W)
+      (:func:`encoder_frame_flops`).
+
+    Returns the result dict :func:`format_config_flops` prints; its ``kind`` is 'detector', 'recognizer'
+    or 'encoder'.
+    """
+    if is_detector_config(cfg):
+        return _detector_config_flops(cfg, path, shape, num_frames)
+    shape = list(shape or [16, 224, 224])
+    if len(shape) != 3:
+        raise ValueError(f'--shape takes the clip shape T H W for {path}, got {shape}')
+    T, H, W = shape
+    if cfg.model.get('type') == 'SViTRecognizer':
+        return dict(kind='recognizer', **recognizer_flops(cfg, path, T, H, W))
+    model = build_counted_model(cfg, path)
+    per_frame = encoder_frame_flops(model, T, H, W, batch, progress=model.attn_mode == 'stream')
+    return dict(kind='encoder', config=path, attn_mode=model.attn_mode, clip_shape=[batch, T, 3, H, W],
+                gflops_per_frame=[f / 1e9 for f in per_frame], gflops_per_clip=sum(per_frame) / 1e9)
+
+
+def _detector_config_flops(cfg: Config, path: str, shape: Optional[Sequence[int]],
+                           num_frames: Optional[int]) -> Dict:
+    if shape is None:
+        height, width = config_image_size(cfg)
+    elif len(shape) == 2:
+        height, width = shape
+    else:
+        raise ValueError(f'{path} is a detector: --shape takes the image size H W, got {list(shape)}')
+    detector = build_detector(cfg, path)
+    counted = detector_frame_flops(detector, height, width, num_frames=num_frames)
+    return dict(kind='detector', config=path, model=cfg.model.type, detector=type(detector).__name__,
+                frame_shape=[1, 3, height, width], num_frames=counted['num_frames'],
+                streaming=counted['streaming'], memory_len=counted['memory_len'],
+                parts=[dict(p, gflops_first=p['flops_first'] / 1e9, gflops_last=p['flops_last'] / 1e9)
+                       for p in counted['parts']],
+                gflops_per_frame_first=counted['total_first'] / 1e9, gflops_per_frame=counted['total_last'] / 1e9)
+
+
+def format_config_flops(result: Dict) -> str:
+    """What get_flops.py prints for a :func:`config_flops` result: a line naming the model and the input, and
+    a markdown table of GFLOPs."""
+    unit = 'fvcore GFLOPs (1 multiply-add = 1 flop)'
+    if result['kind'] == 'detector':
+        return '\n'.join([
+            f'\n{result["config"]}: {result["model"]} with {result["detector"]}, one frame (B, C, H, W) = '
+            f'{tuple(result["frame_shape"])}, {unit}; not counted: normalisation, box decoding, NMS, the tracker',
+            format_detector_flops(result)])
+    if result['kind'] == 'recognizer':
+        views = result['views']
+        return '\n'.join([
+            f'\n{result["config"]}: SViTRecognizer, encoder attn_mode={result["attn_mode"]}, view (B, T, C, H, W) = '
+            f'{tuple(result["clip_shape"])}, {unit}',
+            '| encoder / view | decoder + classifier / view | total / view | views (clips x crops) | total / video |',
+            '|---|---|---|---|---|',
+            f'| {result["gflops_encoder_per_view"]:.1f} | {result["gflops_head_per_view"]:.3f} | '
+            f'{result["gflops_per_view"]:.1f} | {views["clips"]} x {views["crops"]} | '
+            f'{result["gflops_per_video"]:.0f} |'])
+    g = result['gflops_per_frame']
+    return '\n'.join([
+        f'\n{result["config"]}: SViT attn_mode={result["attn_mode"]}, clip (B, T, C, H, W) = '
+        f'{tuple(result["clip_shape"])}, {unit}',
+        '| per frame: first | per frame: last | per frame: mean | per clip |',
+        '|---|---|---|---|',
+        f'| {g[0]:.2f} | {g[-1]:.2f} | {sum(g) / len(g):.2f} | {result["gflops_per_clip"]:.1f} |'])
 
 
 __all__: Sequence[str] = [
     'sdpa_flop_jit', 'count_flops', 'encoder_frame_flops', 'find_backbone_cfg', 'build_counted_model',
-    'count_test_views', 'recognizer_flops', 'build_detector', 'config_image_size', 'detector_frame_flops',
-    'format_detector_flops'
+    'recognizer_flops', 'build_detector', 'config_image_size', 'detector_frame_flops', 'format_detector_flops',
+    'is_detector_config', 'config_flops', 'format_config_flops'
 ]

@@ -10,7 +10,11 @@ same lines to ``scalars.json``):
   ``time``, ``data_time`` and ``step``: the epoch (epoch-based loops) or the iteration.
 
 A key asked for by its last component (``HOTA``, ``top1``) matches the prefixed metric names.
+
+A test run (``Runner.test()``) writes its metrics to ``<work_dir>/<timestamp>/<timestamp>.json``:
+:func:`latest_test_metrics` reads the latest.
 """
+import glob
 import json
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -89,6 +93,17 @@ def default_label(path: str) -> str:
     if len(parts) >= 4 and parts[-2] == 'vis_data':
         return f'{parts[-4]}/{parts[-3]}'
     return osp.splitext(parts[-1])[0]
+
+
+def load_json_logs(paths: Sequence[str], labels: Optional[Sequence[str]] = None) -> Dict[str, List[dict]]:
+    """{legend label: records} of several logs, labelled by ``labels`` (default :func:`default_label`); labels
+    that repeat get the log's position appended."""
+    labels = list(labels) if labels else [default_label(p) for p in paths]
+    if len(labels) != len(paths):
+        raise ValueError(f'{len(labels)} labels for {len(paths)} logs')
+    if len(set(labels)) != len(labels):
+        labels = [f'{label} ({i})' for i, label in enumerate(labels)]
+    return {label: load_json_log(path) for label, path in zip(labels, paths)}
 
 
 def plot_curves(logs: Dict[str, Sequence[dict]], keys: Sequence[str], out: str, title: Optional[str] = None,
@@ -170,3 +185,26 @@ def train_time_stats(records: Sequence[dict], include_outliers: bool = False) ->
     return dict(s_per_iter=float(means.mean()), per_epoch_s_per_iter=per_epoch, slowest_epoch=slowest,
                 slowest_s_per_iter=per_epoch[slowest], fastest_epoch=fastest, fastest_s_per_iter=per_epoch[fastest],
                 std_over_epochs=float(means.std()), iters=int(train[-1]['iter']), estimated_total_s=total_s)
+
+
+def format_train_time(label: str, stats: Dict) -> str:
+    """:func:`train_time_stats` of one log as the lines analyze_logs.py cal_train_time prints."""
+    return '\n'.join([
+        f'-----Analyze train time of {label}-----',
+        f"slowest epoch {stats['slowest_epoch']}, average time is {stats['slowest_s_per_iter']:.4f} s/iter",
+        f"fastest epoch {stats['fastest_epoch']}, average time is {stats['fastest_s_per_iter']:.4f} s/iter",
+        f"time std over epochs is {stats['std_over_epochs']:.4f}",
+        f"average iter time: {stats['s_per_iter']:.4f} s/iter",
+        f"{stats['iters']} iterations, about {stats['estimated_total_s'] / 3600:.2f} h of training steps"])
+
+
+def latest_test_metrics(work_dir: str) -> Dict[str, float]:
+    """The metrics of the latest test run under ``work_dir`` (``<timestamp>/<timestamp>.json``), keyed by
+    their last component (``HOTA`` for ``motchallenge-metric/HOTA``)."""
+    runs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    runs = [r for r in runs if osp.basename(r) == osp.basename(osp.dirname(r)) + '.json']
+    if not runs:
+        raise FileNotFoundError(f'no test results (<timestamp>/<timestamp>.json) under {work_dir}')
+    with open(runs[-1]) as f:
+        raw = json.load(f)
+    return {key.split('/')[-1]: value for key, value in raw.items()}

@@ -1,14 +1,16 @@
-"""Timing and memory measurements shared by the benchmark tools (tools/analysis_tools/benchmark_*.py).
+"""Timing and memory measurements shared by the benchmarks of svm/analysis/ (encoders, trackers, online
+recognition, the encoder comparison).
 
 Times are wall-clock seconds around a call, with the CUDA device synchronised before and after, so
 that a GPU's asynchronous kernels are counted where they run. Peak memory: on CUDA the most torch
 allocated since :func:`reset_peak`; on the CPU the process's peak resident set size so far (it only
 grows, and :func:`reset_peak` cannot lower it), read with :mod:`resource` (no psutil needed).
 """
+import contextlib
 import resource
 import sys
 import time
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, ContextManager, Dict, List, Sequence, Tuple
 
 import torch
 
@@ -23,6 +25,15 @@ def synchronize(device) -> None:
     """Wait for the CUDA device's queued work (nothing on the CPU)."""
     if is_cuda(device):
         torch.cuda.synchronize(device)
+
+
+def autocast(device, dtype: str) -> ContextManager:
+    """``torch.autocast`` to ``dtype`` (a key of :data:`DTYPES`) on the device's type; 'fp32' runs as is."""
+    if dtype not in DTYPES:
+        raise ValueError(f'dtype must be one of {list(DTYPES)}, got {dtype!r}')
+    if dtype == 'fp32':
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=str(device).split(':')[0], dtype=DTYPES[dtype])
 
 
 def reset_peak(device) -> None:
@@ -128,12 +139,8 @@ class ModuleTimer:
 def memory_buffers_mib(backbone: torch.nn.Module) -> float:
     """MiB of the preallocated key/value memory buffers of an SViT's blocks (0 before the first streaming
     frame, and for encoders without a memory)."""
-    total = 0
-    for blk in getattr(backbone, 'blocks', []):
-        memory = getattr(blk.attn, 'memory', None)
-        if memory is not None and getattr(memory, '_columns', None) is not None:
-            total += memory._columns.nbytes + memory._rows.nbytes
-    return total / 2**20
+    memories = (getattr(blk.attn, 'memory', None) for blk in getattr(backbone, 'blocks', []))
+    return sum(memory.nbytes for memory in memories if memory is not None) / 2**20
 
 
 def memory_frames(backbone: torch.nn.Module) -> int:

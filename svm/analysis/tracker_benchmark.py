@@ -31,6 +31,7 @@ grows, so the backbone runs first).
 import contextlib
 import copy
 import logging
+import os.path as osp
 import time
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -38,22 +39,9 @@ import numpy as np
 import torch
 from mmengine.config import Config
 
-from svm.utils.benchmark import (DTYPES, ModuleTimer, latency_summary, memory_buffers_mib, memory_frames, peak_mib,
-                                 reset_peak, synchronize, timed)
-
-
-def default_shape(cfg: Config) -> Optional[Tuple[int, int]]:
-    """(height, width) of the config's test-time Resize (its ``scale`` is (w, h)), or None."""
-    from svm.datasets.recognition import pipeline_steps
-    try:
-        pipeline = cfg.test_dataloader.dataset.pipeline
-    except AttributeError:
-        return None
-    for step in pipeline_steps(pipeline):
-        if step.get('type') == 'Resize' and isinstance(step.get('scale'), (tuple, list)):
-            width, height = step['scale']
-            return int(height), int(width)
-    return None
+from .flops import config_image_size
+from .timing import (ModuleTimer, autocast, latency_summary, memory_buffers_mib, memory_frames, peak_mib, reset_peak,
+                     timed)
 
 
 def _drop_pretrained(model_cfg: dict) -> None:
@@ -129,12 +117,9 @@ class _TrackTimer:
         def track(*args, **kwargs):
             data_sample = kwargs.get('data_sample', args[0] if args else None)
             self.detections.append(len(data_sample.pred_instances) if 'pred_instances' in data_sample else 0)
-            synchronize(device)
-            start = time.perf_counter()
-            out = original(*args, **kwargs)
-            synchronize(device)
-            self.times.append(time.perf_counter() - start)
-            return out
+            out = []
+            self.times.append(timed(lambda: out.append(original(*args, **kwargs)), device))
+            return out[0]
         tracker.track = track
 
     def take(self) -> Tuple[List[float], List[int]]:
@@ -195,7 +180,6 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
         return pack_frame(make_frame(t, height, width), t, total)
 
     backbone = model.detector.backbone
-    amp = dict(device_type=str(device).split(':')[0], dtype=DTYPES[dtype], enabled=dtype != 'fp32')
     result = dict(height=height, width=width, frames=num_frames, warmup=warmup, device=str(device), dtype=dtype,
                   attn_mode=getattr(backbone, 'attn_mode', None))
     result['peak_mib_model'] = peak_mib(device)
@@ -205,7 +189,7 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
     reset_peak(device)
     backbone.reset_memory()
     alone = []
-    with torch.autocast(**amp):
+    with autocast(device, dtype):
         for t in range(total):
             inputs = model.data_preprocessor(batch_of(t), False)['inputs'][:, 0].contiguous()
             cpu_start = time.process_time()
@@ -226,8 +210,8 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
     backbone_timer = ModuleTimer(backbone, device)
     track_timer = _TrackTimer(model.tracker, device)
     try:
-        with torch.autocast(**amp), _fp32_box_postprocess(getattr(model.detector, 'bbox_head', None),
-                                                          amp['device_type'], amp['enabled']):
+        with autocast(device, dtype), _fp32_box_postprocess(getattr(model.detector, 'bbox_head', None),
+                                                            str(device).split(':')[0], dtype != 'fp32'):
             for t in range(total):
                 batch, out = batch_of(t), []
                 cpu_start = time.process_time()
@@ -270,6 +254,45 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
         backbone_alone_share=latency_summary(alone_ms)['mean_ms'] / latency_summary(total_ms)['mean_ms'],
         detections_per_frame=float(np.mean(detections)), tracks_per_frame=float(np.mean(tracks)))
     return result
+
+
+def default_dtype(cfg: Config, device: str) -> str:
+    """fp16 on a GPU when the config tests with ``test_cfg.fp16`` (as tools/test.py runs it), else fp32."""
+    return 'fp16' if str(device).startswith('cuda') and (cfg.get('test_cfg') or {}).get('fp16') else 'fp32'
+
+
+def benchmark_tracker_config(cfg: Config, config_path: str, checkpoint: Optional[str] = None,
+                             shape: Optional[Tuple[int, int]] = None, num_frames: int = 20, warmup: int = 3,
+                             device: str = 'cpu', dtype: Optional[str] = None) -> Dict:
+    """:func:`benchmark_tracker` of a config's tracker (:func:`build_tracker`) at ``shape`` = (H, W) (default:
+    the test pipeline's Resize scale) in ``dtype`` (default :func:`default_dtype`), with the config, the
+    checkpoint, the device's name and the numbers of parameters (millions) added to the result."""
+    height, width = shape or config_image_size(cfg, padded=False)
+    dtype = dtype or default_dtype(cfg, device)
+    model = build_tracker(cfg, checkpoint, device)
+    print(f'{osp.basename(config_path)}: {warmup} + {num_frames} frames at {height}x{width} on {device}, {dtype}')
+    result = benchmark_tracker(model, height, width, num_frames, warmup, device, dtype, progress=True)
+    device_name = torch.cuda.get_device_name(device) if str(device).startswith('cuda') else \
+        f'CPU ({torch.get_num_threads()} threads)'
+    result.update(config=config_path, checkpoint=checkpoint, device_name=device_name,
+                  params_m=sum(p.numel() for p in model.parameters()) / 1e6,
+                  backbone_params_m=sum(p.numel() for p in model.detector.backbone.parameters()) / 1e6)
+    return result
+
+
+def default_output_path(config_path: str, height: int, width: int) -> str:
+    """``work_dirs/benchmark_tracker/<config name>_<H>x<W>.json``."""
+    name = osp.splitext(osp.basename(config_path))[0]
+    return osp.join('work_dirs', 'benchmark_tracker', f'{name}_{height}x{width}.json')
+
+
+def format_report(result: Dict) -> str:
+    """A :func:`benchmark_tracker_config` result: a title (config, weights, parameters, device) over
+    :func:`format_table`."""
+    weights = result['checkpoint'] or 'random weights'
+    title = (f"{osp.basename(result['config'])} ({weights}; {result['params_m']:.1f} M parameters, backbone "
+             f"{result['backbone_params_m']:.1f} M), {result['device_name']}")
+    return format_table(result, title)
 
 
 def format_table(result: Dict, title: str = '') -> str:

@@ -8,8 +8,9 @@ offline recogniser (parallel mode) on the same frames.
 """
 from collections import deque
 from pathlib import Path
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
 
+import cv2
 import numpy as np
 import torch
 from mmaction.apis import init_recognizer
@@ -17,23 +18,18 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
-# Test-pipeline steps that open, decode or sample whole videos (DecordInit, PyAVDecode, ...), or pack a clip:
-# an online stream does not need them.
-_VIDEO_IO_PARTS = ('Init', 'Decode')
-_VIDEO_LEVEL_TRANSFORMS = ('SampleFrames', 'UniformSample', 'DenseSampleFrames', 'FormatShape', 'PackActionInputs')
-# Multi-crop test views, replaced by the one centre crop a stream can have.
-_MULTI_CROP_TRANSFORMS = ('ThreeCrop', 'TenCrop')
+from svm.datasets.recognition.pipelines import CROPS_PER_TRANSFORM, split_recognition_pipeline
+from .video_sources import SourceLike, VideoSource, open_video_source
 
 
 def frame_pipeline_from_test_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
     """The per-frame spatial transforms of an mmaction2 test pipeline (resize, crop, ...), with multi-crop
-    testing replaced by a centre crop of the same size."""
+    testing replaced by a centre crop of the same size: its frame steps (see
+    :func:`svm.datasets.recognition.split_recognition_pipeline`; a stream has no video file to read and no
+    clip to pack)."""
     frame_pipeline = []
-    for transform in test_pipeline:
-        kind = transform['type']
-        if kind in _VIDEO_LEVEL_TRANSFORMS or any(part in kind for part in _VIDEO_IO_PARTS):
-            continue
-        if kind in _MULTI_CROP_TRANSFORMS:
+    for transform in split_recognition_pipeline(test_pipeline).frame_steps:
+        if CROPS_PER_TRANSFORM.get(transform['type'], 1) > 1:  # multi-crop views: the one centre crop
             transform = dict(type='CenterCrop', crop_size=transform['crop_size'])
         frame_pipeline.append(dict(transform))
     return frame_pipeline
@@ -88,6 +84,12 @@ class OnlineRecognizer:
         model = init_recognizer(config, checkpoint, device=device)
         return cls(model, frame_pipeline_from_test_pipeline(model.cfg.test_pipeline), **kwargs)
 
+    @property
+    def frame_tokens(self) -> Tuple[torch.Tensor, ...]:
+        """The encoder tokens the decoder reads, one (1, 1 + h*w, C) tensor per frame of the window, oldest
+        first (at most ``window``)."""
+        return tuple(self._frame_tokens)
+
     def reset(self) -> None:
         """Start a new video: empty the encoder's memory and the decoder's window."""
         self.model.backbone.reset_memory()
@@ -125,3 +127,26 @@ class OnlineRecognizer:
         head = self.model.cls_head
         clip_tokens = torch.stack(tuple(self._frame_tokens), dim=1)  # (1, t, 1 + h*w, C)
         return head.average_clip(head(clip_tokens), num_segs=1).reshape(-1)
+
+
+class RecognizedFrame(NamedTuple):
+    """One frame of :func:`recognize_video`: its 0-based index, the RGB image (H, W, 3) uint8 as read, and the
+    top-k after it as (class index or name, score) pairs."""
+    index: int
+    image: np.ndarray
+    topk: List[Tuple[Union[int, str], float]]
+
+
+def recognize_video(online: OnlineRecognizer,
+                    source: Union[SourceLike, VideoSource],
+                    max_frames: Optional[int] = None) -> Iterator[RecognizedFrame]:
+    """Stream a video file, a folder of frames, a webcam or a stream URL (see
+    :func:`svm.apis.open_video_source`) through ``online`` one frame at a time, from a reset stream; yields a
+    :class:`RecognizedFrame` per frame, up to ``max_frames``."""
+    frames = open_video_source(source)
+    online.reset()
+    for index, frame_bgr in enumerate(frames):
+        if max_frames is not None and index >= max_frames:
+            break
+        frame = cv2.cvtColor(frame_bgr, cv2.COLOR_BGR2RGB)
+        yield RecognizedFrame(index, frame, online.step(frame))

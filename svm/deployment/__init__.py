@@ -4,7 +4,9 @@ Not imported by ``import svm``. The export and its check need the optional packa
 requirements/optional_deploy.txt (onnx, onnxruntime), which only the functions that use them import.
 """
 from .streaming_onnx import (OnnxStreamingSession, StreamingStep, build_streaming_step, export_streaming_onnx,
-                             run_onnx_stream, verify_streaming_onnx)
+                             format_graph_io, format_verify_report, require_deploy_packages, run_onnx_stream,
+                             verify_streaming_onnx, with_memory_policy)
 
 __all__ = ['OnnxStreamingSession', 'StreamingStep', 'build_streaming_step', 'export_streaming_onnx',
-           'run_onnx_stream', 'verify_streaming_onnx']
+           'format_graph_io', 'format_verify_report', 'require_deploy_packages', 'run_onnx_stream',
+           'verify_streaming_onnx', 'with_memory_policy']

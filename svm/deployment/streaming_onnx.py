@@ -352,6 +352,52 @@ def verify_streaming_onnx(path: str, step: StreamingStep, frames: Tensor,
                 memory_policy=step.memory_policy, reference_policy=reference.memory_policy)
 
 
+def require_deploy_packages(runtime: bool = False) -> None:
+    """Raise an ImportError that says what to install when onnx (and, for ``runtime``, onnxruntime) is
+    missing."""
+    import importlib
+    missing = []
+    for name in ('onnx', 'onnxruntime') if runtime else ('onnx', ):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise ImportError(f'{", ".join(missing)} not installed: pip install -r requirements/optional_deploy.txt')
+
+
+def with_memory_policy(step: StreamingStep, policy: str) -> StreamingStep:
+    """A copy of ``step`` whose blocks' memories follow ``policy`` (a reference for
+    :func:`verify_streaming_onnx` that must disagree with a graph of another policy)."""
+    check_memory_policy(policy)
+    step = copy.deepcopy(step)
+    for i in step.memory_blocks:
+        step.backbone.blocks[i].attn.memory.policy = policy
+    step.memory_policy = policy
+    return step
+
+
+def format_graph_io(info: Dict) -> str:
+    """The inputs and outputs of :func:`export_streaming_onnx`'s graph, one per line with shape and dtype."""
+    lines = []
+    for kind in ('inputs', 'outputs'):
+        lines.append(f'{kind}:')
+        lines += [f'  {name:16s} {str(shape):28s} {dtype}' for name, shape, dtype in info[kind]]
+    return '\n'.join(lines)
+
+
+def format_verify_report(result: Dict) -> str:
+    """What :func:`verify_streaming_onnx` found, ending with the line ``max abs diff <value>``."""
+    return '\n'.join([
+        f'verify: {result["frames"]} frames through onnxruntime (memory_policy={result["memory_policy"]}) and '
+        f'PyTorch streaming (memory_policy={result["reference_policy"]})',
+        f'  outputs: max abs diff {result["outputs"]:.3g}',
+        f'  memory (keys/values of every block, count): max abs diff {result["memory"]:.3g}',
+        f'  memory effect (largest change of an output when a frame is encoded with an empty memory): '
+        f'{result["memory_effect"]:.3g}',
+        f'max abs diff {result["max_abs_diff"]:.3g}'])
+
+
 def check_memory_policy(policy: Optional[str]) -> None:
     if policy is not None and policy not in MEMORY_POLICIES:
         raise ValueError(f'memory_policy must be one of {MEMORY_POLICIES}, got {policy!r}')

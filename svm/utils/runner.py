@@ -1,9 +1,10 @@
-"""What tools/train.py and tools/test.py both do around the Runner: config set-up, checks of what it will
-load and write, and the process group."""
+"""What tools/train.py and tools/test.py do around the Runner: the config they run (file, command-line
+options, AMP, lr scaling, resume, --show-dir), checks of what it will load and write, and the process group."""
 import logging
 import os
 import os.path as osp
 import tempfile
+from typing import Optional
 
 import torch
 import torch.distributed as torch_dist
@@ -11,31 +12,160 @@ from mmengine.config import Config
 
 from mmengine.logging import print_log
 
-from .checkpoint import check_checkpoint_fits, set_trust_checkpoints
-from .config_checks import check_hook_args, check_optimizer_values, check_override_keys
+from .checkpoint import check_checkpoint_fits, find_resume_checkpoint, set_trust_checkpoints
+from .config_checks import check_hook_args, check_optimizer_values, check_override_keys, load_config
+from .work_dir_lock import lock_work_dir
 
 
-def apply_common_args(cfg: Config, args) -> None:
-    """Apply the options the two tools share.
+def apply_common_args(cfg: Config,
+                      config_path: str,
+                      cfg_options: Optional[dict] = None,
+                      work_dir: Optional[str] = None,
+                      launcher: str = 'none',
+                      trust_checkpoint: bool = False) -> None:
+    """Apply the options the tools that run a config share (tools/train.py, tools/test.py, the memory sweep).
 
-    ``--cfg-options`` are merged first, so they can set any key below too; then the launcher, the work
-    dir (``./work_dirs/<config name>`` by default) and ``--trust-checkpoint`` / ``trust_checkpoint``.
-    Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer values are
-    refused here, before anything runs (svm.utils.config_checks).
+    ``cfg_options`` (``--cfg-options``) are merged first, so they can set any key below too; then the
+    launcher, the work dir (``./work_dirs/<config name>`` by default) and ``--trust-checkpoint`` /
+    ``trust_checkpoint``. Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer
+    values are refused here, before anything runs (svm.utils.config_checks).
     """
-    if args.cfg_options is not None:
-        check_override_keys(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    if cfg_options is not None:
+        check_override_keys(cfg, cfg_options)
+        cfg.merge_from_dict(cfg_options)
     check_hook_args(cfg)
     check_optimizer_values(cfg)
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
-    set_trust_checkpoints(args.trust_checkpoint or cfg.get('trust_checkpoint', False))
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+    set_trust_checkpoints(trust_checkpoint or cfg.get('trust_checkpoint', False))
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)
+
+
+def config_for_training(config_path: str,
+                 cfg_options: Optional[dict] = None,
+                 work_dir: Optional[str] = None,
+                 launcher: str = 'none',
+                 trust_checkpoint: bool = False,
+                 amp: bool = False,
+                 auto_scale_lr: bool = False,
+                 resume: Optional[str] = None) -> Config:
+    """The config tools/train.py builds its runner from: the file, :func:`apply_common_args`, then ``amp``
+    (:func:`enable_amp`), ``auto_scale_lr`` (:func:`enable_auto_scale_lr`) and ``resume``: 'auto' for the
+    latest checkpoint in the work dir (:func:`svm.utils.checkpoint.find_resume_checkpoint`; none: training
+    starts from the beginning), or a checkpoint path."""
+    cfg = load_config(config_path)
+    apply_common_args(cfg, config_path, cfg_options, work_dir, launcher, trust_checkpoint)
+    if amp:
+        enable_amp(cfg)
+    if auto_scale_lr:
+        enable_auto_scale_lr(cfg, config_path)
+    if resume == 'auto':
+        # resolved here rather than by mmengine, which trusts a torn `last_checkpoint` pointer
+        cfg.load_from = find_resume_checkpoint(cfg.work_dir)
+        cfg.resume = cfg.load_from is not None
+        if not cfg.resume:
+            print(f'--resume: no checkpoint in {cfg.work_dir}, training from the start')
+    elif resume is not None:
+        cfg.resume = True
+        cfg.load_from = resume
+    return cfg
+
+
+def enable_amp(cfg: Config) -> None:
+    """Train with mixed precision: mmengine's AmpOptimWrapper (dynamic loss scale) for an OptimWrapper."""
+    optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+    if optim_wrapper == 'AmpOptimWrapper':
+        print('AMP training is already enabled in the config.')
+        return
+    if optim_wrapper != 'OptimWrapper':
+        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
+    cfg.optim_wrapper.type = 'AmpOptimWrapper'
+    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def enable_auto_scale_lr(cfg: Config, path: str) -> None:
+    """--auto-scale-lr: mmengine's Runner scales the lr of every parameter group by (world size x
+    batch size) / ``auto_scale_lr.base_batch_size`` once the optimizer is built."""
+    scale = cfg.get('auto_scale_lr')
+    if not isinstance(scale, dict) or not scale.get('base_batch_size'):
+        raise KeyError(f'--auto-scale-lr needs `auto_scale_lr = dict(base_batch_size=N)` in {path}: the total '
+                       f'batch size (processes x train_dataloader.batch_size) its learning rate is set for')
+    cfg.auto_scale_lr.enable = True
+
+
+def config_for_testing(config_path: str,
+                checkpoint: Optional[str] = None,
+                cfg_options: Optional[dict] = None,
+                work_dir: Optional[str] = None,
+                launcher: str = 'none',
+                trust_checkpoint: bool = False,
+                show_dir: Optional[str] = None,
+                out: Optional[str] = None) -> Config:
+    """The config tools/test.py builds its runner from: the file, :func:`apply_common_args`, the checkpoint as
+    ``load_from``, ``show_dir`` (:func:`enable_show_dir`); then every place the test writes to (the work dir,
+    the folder of the ``out`` pickle, ``show_dir``, the evaluators' ``outfile_prefix``) is checked writable,
+    before the first batch rather than after the last."""
+    if out is not None and not out.endswith(('.pkl', '.pickle')):
+        raise ValueError(f'--out must be a .pkl or .pickle file, got {out}')
+    cfg = load_config(config_path)
+    apply_common_args(cfg, config_path, cfg_options, work_dir, launcher, trust_checkpoint)
+    if checkpoint is not None:
+        cfg.load_from = checkpoint
+    if show_dir:
+        enable_show_dir(cfg, show_dir)
+    check_writable(cfg.work_dir, 'the work dir')
+    if out is not None:
+        check_writable(osp.dirname(osp.abspath(out)), 'the folder of --out')
+    if show_dir:
+        check_writable(osp.join(cfg.work_dir, show_dir), '--show-dir')
+    evaluators = cfg.get('test_evaluator') or []
+    for evaluator in [evaluators] if isinstance(evaluators, dict) else evaluators:
+        if evaluator.get('outfile_prefix'):
+            check_writable(osp.dirname(osp.abspath(evaluator['outfile_prefix'] + '_')),
+                           'test_evaluator.outfile_prefix')
+    return cfg
+
+
+def enable_show_dir(cfg: Config, show_dir: str) -> None:
+    """--show-dir: the config's visualization hook draws every tested sample into ``show_dir`` (inside the
+    work dir when relative)."""
+    hook = cfg.default_hooks.get('visualization')
+    if hook is None:
+        raise KeyError(f'--show-dir needs a `visualization` entry in default_hooks, and config '
+                       f'{cfg.filename} has none: this task has nothing to draw')
+    hook['draw'] = True
+    hook['test_out_dir'] = show_dir
+
+
+def run_training(cfg: Config) -> None:
+    """What tools/train.py runs: mmengine's Runner (or the config's ``runner_type``) on a config of
+    :func:`config_for_training`, the work dir locked for the run (one training per work dir), the
+    ``load_from`` / resume checkpoint checked against the model (:func:`check_load_from`)."""
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    with lock_work_dir(cfg.work_dir):
+        runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+        check_load_from(runner.model, cfg)
+        runner.train()
+
+
+def run_testing(cfg: Config, checkpoint: Optional[str] = None, out: Optional[str] = None) -> dict:
+    """What tools/test.py runs: the test loop of a config of :func:`config_for_testing`, ``checkpoint``
+    checked against the model first (every key and shape; a file that is no checkpoint is named), the raw
+    predictions dumped to the ``out`` pickle; returns the metrics."""
+    from mmengine.evaluator import DumpResults
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    runner = Runner.from_cfg(cfg) if 'runner_type' not in cfg else RUNNERS.build(cfg)
+    if checkpoint is not None:
+        check_checkpoint_fits(runner.model, checkpoint)
+    if out is not None:
+        runner.test_evaluator.metrics.append(DumpResults(out_file_path=out))
+    return runner.test()
 
 
 def check_load_from(model: torch.nn.Module, cfg: Config) -> None:

@@ -1,3 +1,4 @@
+from .frame_drawing import draw_topk, draw_tracks, track_color
 from .track_visualizer import SVMTrackLocalVisualizer
 
-__all__ = ['SVMTrackLocalVisualizer']
+__all__ = ['SVMTrackLocalVisualizer', 'draw_topk', 'draw_tracks', 'track_color']

@@ -1,18 +1,11 @@
 """mmdet's tracking visualizer, able to draw what mmdet's own test pipeline gives it."""
-import colorsys
-from typing import Tuple
-
 import numpy as np
 from mmdet.registry import VISUALIZERS
 from mmdet.visualization import TrackLocalVisualizer
 from mmdet.visualization.palette import _get_adaptive_scales
 from mmengine.structures import InstanceData
 
-
-def track_color(track_id: int) -> Tuple[int, int, int]:
-    """A colour (RGB, 0-255) per track id: hues a golden angle apart, so neighbouring ids differ."""
-    hue = (int(track_id) * 0.6180339887) % 1.0
-    return tuple(int(255 * c) for c in colorsys.hsv_to_rgb(hue, 0.85, 0.95))
+from .frame_drawing import track_color
 
 
 @VISUALIZERS.register_module()

@@ -4,8 +4,9 @@ import json
 import numpy as np
 import pytest
 
-from svm.analysis.logs import curve, load_json_log, match_keys, train_time_stats
-from tests.analysis.conftest import load_tool
+from svm.analysis.logs import (curve, format_train_time, latest_test_metrics, load_json_log, load_json_logs,
+                               match_keys, plot_curves, train_time_stats)
+from tests.conftest import run_tool
 
 
 def write_log(path, epochs=3, iters_per_epoch=4, interval=2, base_time=0.5):
@@ -50,27 +51,50 @@ def test_train_time_known_answer(tmp_path):
     assert with_outliers['per_epoch_s_per_iter'][1] == pytest.approx(5.5)
 
 
-def test_plot_curve_tool(tmp_path, capsys):
-    tool = load_tool('tools/analysis_tools/analyze_logs.py')
+def test_plot_curve_tool(tmp_path):
+    """The command line: one panel per key, the points of each curve printed, the image written."""
     log_a = write_log(tmp_path / 'work_a' / '20260101_000000' / 'vis_data' / '20260101_000000.json')
     log_b = write_log(tmp_path / 'b.json', epochs=2)
     out = tmp_path / 'curves.png'
-    counts = tool.main(['plot_curve', str(log_a), str(log_b), '--keys', 'loss', 'lr', 'HOTA', '--out', str(out)])
+    proc = run_tool(['python', 'tools/analysis_tools/analyze_logs.py', 'plot_curve', log_a, log_b, '--keys', 'loss',
+                     'lr', 'HOTA', '--out', out])
     with open(out, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    assert 'loss: work_a/20260101_000000 (6 points), b (4 points)' in proc.stdout
+    assert 'HOTA: work_a/20260101_000000 (3 points), b (2 points)' in proc.stdout
+    assert f'wrote {out}' in proc.stdout
+
+
+def test_plot_curves_counts_points_and_names_missing_keys(tmp_path):
+    log_a = write_log(tmp_path / 'work_a' / '20260101_000000' / 'vis_data' / '20260101_000000.json')
+    logs = load_json_logs([str(log_a), str(write_log(tmp_path / 'b.json', epochs=2))])
+    assert list(logs) == ['work_a/20260101_000000', 'b']
+    counts = plot_curves(logs, ['loss', 'lr', 'HOTA'], str(tmp_path / 'curves.png'))
     assert counts['loss'] == {'work_a/20260101_000000': 6, 'b': 4}
     assert counts['HOTA'] == {'work_a/20260101_000000': 3, 'b': 2}
-    assert 'wrote' in capsys.readouterr().out
     with pytest.raises(KeyError, match=r"no log has the key 'mAP'.*loss_cls.*motchallenge-metric/HOTA"):
-        tool.main(['plot_curve', str(log_b), '--keys', 'mAP', '--out', str(out)])
+        plot_curves({'b': logs['b']}, ['mAP'], str(tmp_path / 'curves.png'))
+    assert list(load_json_logs([str(tmp_path / 'b.json')] * 2)) == ['b (0)', 'b (1)']  # repeated labels
+    with pytest.raises(ValueError, match='1 labels for 2 logs'):
+        load_json_logs([str(tmp_path / 'b.json')] * 2, ['only one'])
 
 
-def test_cal_train_time_tool(tmp_path, capsys):
-    tool = load_tool('tools/analysis_tools/analyze_logs.py')
-    stats = tool.main(['cal_train_time', str(write_log(tmp_path / 'run.json'))])
-    assert stats['run']['s_per_iter'] == pytest.approx(1.0)
-    out = capsys.readouterr().out
+def test_cal_train_time_report(tmp_path):
+    logs = load_json_logs([str(write_log(tmp_path / 'run.json'))])
+    stats = train_time_stats(logs['run'])
+    assert stats['s_per_iter'] == pytest.approx(1.0)
+    out = format_train_time('run', stats)
     assert 'slowest epoch 3, average time is 1.5000 s/iter' in out and 'average iter time: 1.0000 s/iter' in out
+
+
+def test_latest_test_metrics(tmp_path):
+    with pytest.raises(FileNotFoundError, match='no test results'):
+        latest_test_metrics(str(tmp_path))
+    for stamp, hota in (('20260101_000000', 0.5), ('20260102_000000', 0.6)):
+        (tmp_path / stamp).mkdir()
+        (tmp_path / stamp / f'{stamp}.json').write_text(json.dumps({'motchallenge-metric/HOTA': hota}))
+    (tmp_path / '20260102_000000' / 'other.json').write_text('{}')  # not a run's metrics file
+    assert latest_test_metrics(str(tmp_path)) == {'HOTA': 0.6}
 
 
 def test_bad_log_lines_are_named(tmp_path):

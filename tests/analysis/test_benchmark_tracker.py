@@ -1,12 +1,15 @@
-"""tools/analysis_tools/benchmark_tracker.py, svm/analysis/tracker_benchmark.py and the measurements both
-benchmark tools share (svm/utils/benchmark.py), on the tiny MOT config."""
+"""svm/analysis/tracker_benchmark.py (tools/analysis_tools/benchmark_tracker.py) and the measurements the
+benchmarks share (svm/analysis/timing.py), on the tiny MOT config."""
 import json
+import os.path as osp
 
 import pytest
 import torch
 
-from svm.utils.benchmark import ModuleTimer, latency_summary, memory_buffers_mib, memory_frames, percentile, slope
-from tests.analysis.conftest import load_tool
+from svm.analysis.timing import (ModuleTimer, autocast, latency_summary, memory_buffers_mib, memory_frames,
+                                 percentile, slope)
+from svm.analysis.tracker_benchmark import benchmark_tracker_config, default_output_path, format_report
+from svm.utils.config_checks import resolve_config
 from tests.conftest import REPO_ROOT
 from tests.mot.conftest import TINY_CONFIG
 
@@ -28,6 +31,12 @@ def test_shared_measurements():
         assert len(wall) == len(cpu) == 2 and timer.times == [] and timer.cpu_times == []
     layer(torch.zeros(1, 4))
     assert timer.times == []  # hooks removed
+    with autocast('cpu', 'bf16'):
+        assert layer(torch.zeros(1, 4)).dtype == torch.bfloat16
+    with autocast('cpu', 'fp32'):
+        assert layer(torch.zeros(1, 4)).dtype == torch.float32
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        autocast('cpu', 'int8')
 
 
 def test_memory_helpers_on_a_streaming_svit():
@@ -43,11 +52,10 @@ def test_memory_helpers_on_a_streaming_svit():
     assert memory_buffers_mib(model) == pytest.approx(2 * 2 * 2 * 3 * 16 * 32 * 4 / 2**20)
 
 
-def test_tool_on_tiny_config(tmp_path, capsys):
-    tool = load_tool('tools/analysis_tools/benchmark_tracker.py')
-    out = tmp_path / 'bench.json'
-    result = tool.main([TINY_CONFIG, '--shape', '64', '90', '--frames', '2', '--warmup', '1', '--out', str(out)])
-    saved = json.loads(out.read_text())
+def test_benchmark_of_the_tiny_config(tmp_path):
+    result = benchmark_tracker_config(resolve_config(TINY_CONFIG), TINY_CONFIG, shape=(64, 90), num_frames=2,
+                                      warmup=1)
+    saved = json.loads(json.dumps(result))  # what the tool writes
     assert saved['frames'] == 2 and saved['warmup'] == 1 and saved['padded_input_shape'] == [64, 96]
     for key in ('tracker', 'backbone_alone', 'backbone_in_tracker'):
         assert len(saved['ms_per_frame'][key]) == 2 and saved[key]['fps'] > 0
@@ -58,14 +66,16 @@ def test_tool_on_tiny_config(tmp_path, capsys):
     assert saved['memory_frames_at_last_frame'] == 3 and saved['attn_mode'] == 'stream'
     assert set(saved['process_cpu_median_ms']) == {'tracker', 'backbone_in_tracker', 'backbone_alone'}
     assert 0 < saved['backbone_share_of_process_cpu'] < 1
-    assert result['params_m'] > 0
-    table = capsys.readouterr().out
+    assert result['params_m'] > 0 and result['dtype'] == 'fp32' and result['config'] == TINY_CONFIG
+    table = format_report(result)
     assert '| whole tracker (end to end) |' in table and '| backbone alone (separate run) |' in table
+    assert table.startswith(f'{osp.basename(TINY_CONFIG)} (random weights; ')
+    assert default_output_path(TINY_CONFIG, 64, 90) == osp.join(
+        'work_dirs', 'benchmark_tracker', f'{osp.splitext(osp.basename(TINY_CONFIG))[0]}_64x90.json')
 
 
 def test_checkpoint_must_fit(tmp_path):
     from svm.analysis.tracker_benchmark import build_tracker
-    from svm.utils.config_checks import resolve_config
     cfg = resolve_config(TINY_CONFIG)
     model = build_tracker(cfg)
     ckpt = tmp_path / 'tiny.pth'
@@ -79,10 +89,13 @@ def test_checkpoint_must_fit(tmp_path):
 
 
 def test_default_shape_is_the_test_scale():
-    from svm.analysis.tracker_benchmark import default_shape
-    from svm.utils.config_checks import resolve_config
-    assert default_shape(resolve_config(PAPER_CONFIG)) == (800, 1440)
-    assert default_shape(resolve_config(TINY_CONFIG)) == (64, 96)
+    from svm.analysis.flops import config_image_size
+    assert config_image_size(resolve_config(PAPER_CONFIG), padded=False) == (800, 1440)
+    assert config_image_size(resolve_config(TINY_CONFIG), padded=False) == (64, 96)
+    no_resize = resolve_config(TINY_CONFIG)
+    no_resize.test_dataloader.dataset.pipeline = []
+    with pytest.raises(ValueError, match='no Resize with a scale: give the image size with --shape H W'):
+        config_image_size(no_resize)
 
 
 @pytest.mark.parametrize('dtype', ['fp32', 'bf16'])
@@ -90,7 +103,6 @@ def test_association_of_detections(dtype):
     """With objects detected (the head's biases raised on its coarsest level: 4 x 6 priors), the tracker
     associates them; under bf16 autocast the boxes reach NMS and the tracker in fp32."""
     from svm.analysis.tracker_benchmark import benchmark_tracker, build_tracker
-    from svm.utils.config_checks import resolve_config
     model = build_tracker(resolve_config(TINY_CONFIG))
     head = model.detector.bbox_head
     for conv in (head.multi_level_conv_obj[-1], head.multi_level_conv_cls[-1]):

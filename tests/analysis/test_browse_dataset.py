@@ -7,21 +7,21 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from svm.analysis.browse import build_train_dataset, decode_instance_ids, draw_mot_sample
+from svm.analysis.browse import browse_dataset, build_train_dataset, decode_instance_ids, draw_mot_sample
 from svm.utils.config_checks import resolve_config
-from tests.analysis.conftest import load_tool
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, run_tool
 from tests.mot.conftest import TINY_CONFIG, tiny_data_options, tiny_mot  # noqa: F401  (fixture)
 from tests.recognition.conftest import toy_videos  # noqa: F401  (fixture)
 
 TOY_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py')
 
 
-def test_mot_clips_side_by_side(tiny_mot, tmp_path, capsys):
-    tool = load_tool('tools/misc/browse_dataset.py')
-    paths = tool.main([TINY_CONFIG, '--output-dir', str(tmp_path), '--num', '2', '--cfg-options',
-                       *tiny_data_options(tiny_mot['root'])])
-    assert len(paths) == 2 and 'wrote 2 images' in capsys.readouterr().out
+def test_mot_clips_side_by_side(tiny_mot, tmp_path):
+    """The command line on the tiny MOT config."""
+    proc = run_tool(['python', 'tools/misc/browse_dataset.py', TINY_CONFIG, '--output-dir', tmp_path, '--num', '2',
+                     '--cfg-options', *tiny_data_options(tiny_mot['root'])])
+    paths = sorted(str(p) for p in tmp_path.glob('*_mot.png'))
+    assert len(paths) == 2 and f'wrote 2 images to {tmp_path}' in proc.stdout
     image = cv2.imread(paths[0])
     # two 96x64 frames, upscaled 4x, side by side under a header
     assert image.shape[1] > 2 * 4 * 96 and image.shape[0] > 4 * 64
@@ -50,12 +50,9 @@ def test_mot_instance_ids_survive_the_pipeline(tiny_mot):
 
 
 def test_recognition_clip_strip(toy_videos, tmp_path):
-    tool = load_tool('tools/misc/browse_dataset.py')
-    labels = tmp_path / 'classes.txt'
-    labels.write_text('left-to-right\nright-to-left\n')
-    paths = tool.main([TOY_CONFIG, '--output-dir', str(tmp_path / 'out'), '--num', '2', '--label-file', str(labels),
-                       '--cfg-options', f'train_dataloader.dataset.ann_file={toy_videos["train"]}',
-                       f'train_dataloader.dataset.data_prefix.video={toy_videos["root"]}'])
+    cfg = resolve_config(TOY_CONFIG, {'train_dataloader.dataset.ann_file': str(toy_videos['train']),
+                                      'train_dataloader.dataset.data_prefix.video': str(toy_videos['root'])})
+    paths = browse_dataset(cfg, str(tmp_path / 'out'), num=2, class_names=['left-to-right', 'right-to-left'])
     assert [osp.basename(p) for p in paths] == ['000000_recognition.png', '000007_recognition.png']
     image = cv2.imread(paths[1])
     # one clip of 8 frames of 64x64 (after RandomCrop), upscaled 2x, in a row: header + 128 rows

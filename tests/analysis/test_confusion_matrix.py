@@ -7,9 +7,10 @@ import numpy as np
 import pytest
 import torch
 
-from svm.analysis.confusion import action_results, confusion_matrix, normalize_rows, summarize
-from tests.analysis.conftest import load_tool
-from tests.conftest import REPO_ROOT
+from svm.analysis.confusion import (action_results, confusion_matrix, confusion_of_results, normalize_rows,
+                                   num_classes_of, summarize)
+from svm.utils.config_checks import resolve_config
+from tests.conftest import REPO_ROOT, run_tool
 
 TOY_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py')  # 2 classes
 GT = [0, 0, 1, 1, 2, 2, 2]
@@ -55,25 +56,41 @@ def test_reads_action_data_samples():
         action_results([{'pred_instances': 1}])
 
 
-def test_tool_on_test_py_pickle(tmp_path, capsys):
-    gt, pred = [0, 0, 0, 1, 1], [0, 0, 1, 1, 1]
-    results = tmp_path / 'preds.pkl'
-    with open(results, 'wb') as f:  # what DumpResults writes
-        pickle.dump(action_samples(gt, pred, 2), f)
+def write_results(path, gt, pred, num_classes):
+    with open(path, 'wb') as f:  # what DumpResults writes
+        pickle.dump(action_samples(gt, pred, num_classes), f)
+    return path
+
+
+def test_tool_on_test_py_pickle(tmp_path):
+    """The command line on the pickle of tools/test.py --out: image, JSON and the top-1 printed."""
+    results = write_results(tmp_path / 'preds.pkl', [0, 0, 0, 1, 1], [0, 0, 1, 1, 1], 2)
     labels = tmp_path / 'classes.txt'
     labels.write_text('left-to-right\nright-to-left\n')
-    tool = load_tool('tools/analysis_tools/confusion_matrix.py')
     out = tmp_path / 'cm.png'
-    result = tool.main([TOY_CONFIG, str(results), '--out', str(out), '--json', '--label-file', str(labels)])
-    assert result['matrix'] == [[2, 1], [0, 2]] and result['top1'] == pytest.approx(0.8)
+    proc = run_tool(['python', 'tools/analysis_tools/confusion_matrix.py', TOY_CONFIG, results, '--out', out, '--json',
+                     '--label-file', labels])
     with open(out, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     saved = json.loads((tmp_path / 'cm.json').read_text())
-    assert saved['matrix'] == [[2, 1], [0, 2]] and saved['class_names'] == ['left-to-right', 'right-to-left']
+    assert saved['matrix'] == [[2, 1], [0, 2]] and saved['top1'] == pytest.approx(0.8)
+    assert saved['class_names'] == ['left-to-right', 'right-to-left']
     assert saved['mean_class_accuracy'] == pytest.approx((2 / 3 + 1) / 2)
-    assert 'top-1 80.00%' in capsys.readouterr().out
-    # scores of a model with another number of classes are refused
-    with open(results, 'wb') as f:
-        pickle.dump(action_samples(gt, pred, 3), f)
+    assert 'top-1 80.00%' in proc.stdout
+
+
+def test_results_must_fit_the_config(tmp_path):
+    num_classes = num_classes_of(resolve_config(TOY_CONFIG))
+    assert num_classes == 2
+    results = write_results(tmp_path / 'preds.pkl', [0, 0, 0, 1, 1], [0, 0, 1, 1, 1], 2)
+    result = confusion_of_results(str(results), num_classes, TOY_CONFIG)
+    assert result['matrix'].tolist() == [[2, 1], [0, 2]] and result['top1'] == pytest.approx(0.8)
+    # scores of a model with another number of classes are refused, and so are class names that do not fit
     with pytest.raises(ValueError, match='scores for 3 classes, config .* has 2'):
-        tool.main([TOY_CONFIG, str(results), '--out', str(out)])
+        confusion_of_results(str(write_results(tmp_path / 'three.pkl', [0, 1], [0, 2], 3)), num_classes, TOY_CONFIG)
+    with pytest.raises(ValueError, match='3 class names for the 2 classes'):
+        confusion_of_results(str(results), num_classes, TOY_CONFIG, ['a', 'b', 'c'])
+    not_recognition = tmp_path / 'detector.py'
+    not_recognition.write_text("model = dict(type='YOLOX', bbox_head=dict(num_classes=1))\n")
+    with pytest.raises(ValueError, match='model.cls_head.num_classes'):
+        num_classes_of(resolve_config(str(not_recognition)))

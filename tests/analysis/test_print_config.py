@@ -1,19 +1,22 @@
-"""tools/misc/print_config.py: the resolved config, with svm's checks of the overrides."""
+"""tools/misc/print_config.py: the resolved config (svm.utils.config_checks.resolve_config), with svm's checks
+of the overrides."""
 import re
 
 import pytest
 
-from tests.analysis.conftest import load_tool
+from svm.utils.config_checks import resolve_config
+from tests.conftest import run_tool
 from tests.mot.conftest import TINY_CONFIG
 
 
-def test_prints_resolved_config_with_overrides(capsys, tmp_path):
-    tool = load_tool('tools/misc/print_config.py')
+def test_prints_resolved_config_with_overrides(tmp_path):
     saved = tmp_path / 'resolved.py'
-    text = tool.main([TINY_CONFIG, '--cfg-options', 'model.detector.backbone.memory_len=7',
-                      'train_dataloader.batch_size=5', '--save-path', str(saved)])
-    out = capsys.readouterr().out
-    assert out.startswith('Config:\n') and text in out
+    proc = run_tool(['python', 'tools/misc/print_config.py', TINY_CONFIG, '--cfg-options',
+                     'model.detector.backbone.memory_len=7', 'train_dataloader.batch_size=5', '--save-path', saved])
+    text = resolve_config(TINY_CONFIG, {'model.detector.backbone.memory_len': 7,
+                                        'train_dataloader.batch_size': 5}).pretty_text
+    out = proc.stdout
+    assert out.startswith('Config:\n') and text in out and f'saved to {saved}' in out
     # _base_ merged (the tracker comes from configs/_base_/models/bytetrack_svit-b16_yolox.py), overrides applied
     assert "type='ByteTracker'" in text and 'memory_len=7' in text and 'batch_size=5' in text
     from mmengine.config import Config
@@ -22,11 +25,10 @@ def test_prints_resolved_config_with_overrides(capsys, tmp_path):
 
 
 def test_refuses_typo_and_parse_time_variable():
-    tool = load_tool('tools/misc/print_config.py')
     with pytest.raises(KeyError, match=r'has no key .*did you mean .*train_dataloader'):
-        tool.main([TINY_CONFIG, '--cfg-options', 'train_dataloadr.batch_size=5'])
+        resolve_config(TINY_CONFIG, {'train_dataloadr.batch_size': 5})
     with pytest.raises(KeyError, match=r"'max_epochs' is a variable of config.*train_cfg.max_epochs"):
-        tool.main([TINY_CONFIG, '--cfg-options', 'max_epochs=3'])
+        resolve_config(TINY_CONFIG, {'max_epochs': 3})
 
 
 def test_syntax_error_names_file_and_line(tmp_path):
@@ -34,7 +36,6 @@ def test_syntax_error_names_file_and_line(tmp_path):
     base.write_text('a = 1\nb = dict(x=1,,)\n')
     child = tmp_path / 'child.py'
     child.write_text("_base_ = ['./base.py']\nc = 2\n")
-    tool = load_tool('tools/misc/print_config.py')
     with pytest.raises(SyntaxError, match=re.escape(f'{base}, line 2')):
-        tool.main([str(child)])
+        resolve_config(str(child))
 

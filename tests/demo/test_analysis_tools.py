@@ -1,28 +1,26 @@
-"""tools/analysis_tools/compare_encoders.py and plot_memory_sweep.py on tiny inputs."""
-import importlib.util
+"""svm/analysis/encoder_comparison.py (tools/analysis_tools/compare_encoders.py) and the memory-sweep plot
+(svm/analysis/memory_sweep.py, plot_memory_sweep.py) on tiny inputs."""
 import json
 import os.path as osp
 
 import pytest
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+from svm.analysis.encoder_comparison import compare_encoders
+from svm.analysis.memory_sweep import default_plot_path, load_sweep, plot_sweep
+from tests.conftest import REPO_ROOT
+
+CONFIGS = {mode: str(REPO_ROOT / f'configs/recognition/svm/synthetic_{mode}-tiny_8x1x1_order-actions.py')
+           for mode in ('space', 'stream', 'clip')}
 
 
-def _load(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'analysis_tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_compare_encoders_end_to_end_tiny(tmp_path, capsys):
+def test_compare_encoders_end_to_end_tiny(tmp_path):
     """One epoch on a generated 12-video benchmark: the table, JSON and PNG are written; the frame-based and
     clip-based encoders (no temporal position anywhere) give exactly the same scores for a video played
     backwards, while the streaming encoder's causal memory makes its scores depend on the order."""
-    compare = _load('compare_encoders')
     work = tmp_path / 'work'
-    results = compare.main(['--data-root', str(tmp_path / 'data'), '--num-train', '2', '--num-val', '1',
-                            '--epochs', '1', '--latency-frames', '10', '--work-dir', str(work)])
+    summary = compare_encoders(CONFIGS, str(work), str(tmp_path / 'data'), num_train=2, num_val=1, epochs=1,
+                               latency_frames=10)
+    results = summary['results']
     assert set(results) == {'space', 'stream', 'clip'}
     assert osp.isfile(tmp_path / 'data' / 'train_list.txt')
     for mode, r in results.items():
@@ -38,16 +36,16 @@ def test_compare_encoders_end_to_end_tiny(tmp_path, capsys):
     saved = json.load(open(work / 'compare_encoders.json'))
     assert saved['chance'] == pytest.approx(0.5)
     assert osp.getsize(work / 'latency_along_video.png') > 1000
-    assert '| streaming (S-ViT) |' in capsys.readouterr().out
+    assert '| streaming (S-ViT) |' in summary['table'] and saved['table'] == summary['table']
 
 
 def test_plot_memory_sweep(tmp_path):
-    plot = _load('plot_memory_sweep')
     sweep = {str(L): dict(HOTA=0.4 + 0.01 * L, MOTA=0.5, IDF1=0.6, IDSW=3) for L in (1, 2, 4, 8)}
     path = tmp_path / 'memory_sweep.json'
     path.write_text(json.dumps(sweep))
-    out = plot.main([str(path)])
+    out = default_plot_path(str(path))
+    plot_sweep(load_sweep(str(path)), out)
     assert out == str(tmp_path / 'memory_sweep.png') and osp.getsize(out) > 1000
     path.write_text(json.dumps({'x': {}}))
     with pytest.raises(ValueError, match='integer memory length'):
-        plot.main([str(path)])
+        load_sweep(str(path))

@@ -1,9 +1,7 @@
 """ONNX export of S-ViT's streaming step with the key/value memory as explicit inputs and outputs
 (svm/deployment/streaming_onnx.py, tools/deployment/export_streaming_onnx.py): onnxruntime equals PyTorch's
 streaming mode over more frames than the memory holds, for a windowed and a global model and both policies."""
-import copy
 import importlib
-import importlib.util
 import re
 import sys
 
@@ -12,7 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from svm.deployment import OnnxStreamingSession, StreamingStep, export_streaming_onnx, verify_streaming_onnx
+from svm.deployment import (OnnxStreamingSession, StreamingStep, export_streaming_onnx, format_verify_report,
+                            verify_streaming_onnx, with_memory_policy)
 from svm.models.backbones import SViT
 from svm.models.layers import KVMemory
 from svm.models.layers.kv_memory import ExplicitKVMemory
@@ -180,13 +179,17 @@ def test_empty_slots_are_masked_out(exported):
 def test_mismatch_is_detected(exported):
     """The check can fail: the merge graph against PyTorch running fifo."""
     step, path, _ = exported('windowed', 'merge')
-    wrong_policy = copy.deepcopy(step)
-    for i in wrong_policy.memory_blocks:
-        wrong_policy.backbone.blocks[i].attn.memory.policy = 'fifo'
+    wrong_policy = with_memory_policy(step, 'fifo')
+    assert step.memory_blocks and all(step.backbone.blocks[i].attn.memory.policy == 'merge'
+                                      for i in step.memory_blocks)  # changed on a copy
     result = verify_streaming_onnx(path, step, video('windowed'), reference=wrong_policy)
     assert result['outputs'] > 1e-3 and result['memory'] > 1e-3
     assert max(result['per_frame'][:L]) < 1e-4  # the policies agree while the memory fills
     assert result['per_frame'][L] > 1e-3  # and part when frame L + 1 arrives: merge, not drop
+    assert result['reference_policy'] == 'fifo'
+    assert format_verify_report(result).splitlines()[-1] == f'max abs diff {result["max_abs_diff"]:.3g}'
+    with pytest.raises(ValueError, match='memory_policy must be one of'):
+        with_memory_policy(step, 'lifo')
 
 
 def test_tool_exports_and_verifies_a_mot_checkpoint(tmp_path):
@@ -220,21 +223,18 @@ def test_tool_exports_and_verifies_a_mot_checkpoint(tmp_path):
     assert effect > 1e-2, proc.stdout
 
 
-def test_tool_fails_above_the_tolerance(tmp_path, capsys):
+def test_tool_fails_above_the_tolerance(tmp_path):
     """The command line on the tiny recognition config (global, class token, tokens): exported with merge,
     compared with PyTorch running fifo, it prints the diff and exits with status 1."""
-    spec = importlib.util.spec_from_file_location(
-        'export_streaming_onnx', REPO_ROOT / 'tools/deployment/export_streaming_onnx.py')
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
-    argv = [str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py'), '--out',
-            str(tmp_path / 'recognition.onnx'), '--shape', '32', '32', '--memory-len', '2', '--frames', '5',
-            '--memory-policy', 'merge', '--verify', '--cfg-options', 'model.backbone.alpha_init=1.0']
-    assert tool.main(argv + ['--reference-policy', 'fifo']) == 1
-    captured = capsys.readouterr()
-    assert 'out_0            (1, 5, 64)' in captured.out  # class token + 2 x 2 patch tokens
-    assert float(re.search(r'^max abs diff (\S+)$', captured.out, re.M).group(1)) > 1e-4
-    assert 'FAILED: above the tolerance 0.0001' in captured.err
+    proc = run_tool(['python', 'tools/deployment/export_streaming_onnx.py',
+                     REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py', '--out',
+                     tmp_path / 'recognition.onnx', '--shape', '32', '32', '--memory-len', '2', '--frames', '5',
+                     '--memory-policy', 'merge', '--verify', '--cfg-options', 'model.backbone.alpha_init=1.0',
+                     '--reference-policy', 'fifo'], check=False)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert 'out_0            (1, 5, 64)' in proc.stdout  # class token + 2 x 2 patch tokens
+    assert float(re.search(r'^max abs diff (\S+)$', proc.stdout, re.M).group(1)) > 1e-4
+    assert 'FAILED: above the tolerance 0.0001' in proc.stderr
 
 
 def test_deployment_imports_without_onnx(monkeypatch):

@@ -1,11 +1,14 @@
-"""tools/train.py, tools/test.py, resume, checkpoint safety and tools/dist_train.sh on a toy task."""
-import importlib.util
+"""tools/train.py, tools/test.py (and the configs they run, svm.utils.runner), resume, checkpoint safety and
+tools/dist_train.sh on a toy task."""
+import argparse
 import os
 import re
 
 import pytest
 import torch
+from mmengine.config import DictAction
 
+from svm.utils.runner import config_for_training
 from tests.conftest import REPO_ROOT, free_port, run_tool
 
 TOY_DIR = REPO_ROOT / 'tests' / 'foundation' / 'toy'
@@ -13,11 +16,11 @@ TOY_CONFIG = TOY_DIR / 'toy_regression.py'
 TOY_ENV = {'PYTHONPATH': f'{REPO_ROOT}{os.pathsep}{TOY_DIR}'}
 
 
-def load_tool(name):
-    spec = importlib.util.spec_from_file_location(f'svm_tool_{name}', REPO_ROOT / 'tools' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def cfg_options(*options):
+    """``--cfg-options`` as the tools parse them (mmengine's DictAction)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args(['--cfg-options', *options]).cfg_options
 
 
 def train(work_dir, *extra):
@@ -27,13 +30,9 @@ def train(work_dir, *extra):
 def test_config_inheritance_and_cfg_options_reach_built_objects(tmp_path, monkeypatch):
     from mmengine.runner import Runner
     monkeypatch.syspath_prepend(str(TOY_DIR))
-    train_tool = load_tool('train')
-    args = train_tool.parse_args([
-        str(TOY_CONFIG), '--work-dir', str(tmp_path), '--cfg-options', 'model.hidden=5',
-        'optim_wrapper.optimizer.betas=(0.5,0.6)', 'train_dataloader.batch_size=3',
-        'param_scheduler.0.end=2', 'custom_hooks=[]'
-    ])
-    cfg = train_tool.setup_cfg(args)
+    cfg = config_for_training(str(TOY_CONFIG), cfg_options(
+        'model.hidden=5', 'optim_wrapper.optimizer.betas=(0.5,0.6)', 'train_dataloader.batch_size=3',
+        'param_scheduler.0.end=2', 'custom_hooks=[]'), work_dir=str(tmp_path))
     # inherited from toy_base.py, overridden by the child, then by --cfg-options
     assert cfg.model.in_features == 4 and cfg.model.hidden == 5
     runner = Runner.from_cfg(cfg)
@@ -103,8 +102,6 @@ class Payload:
 
 
 def test_unsafe_pickle_refused_unless_trusted(tmp_path):
-    import argparse
-
     from svm.utils.checkpoint import UnsafeCheckpointError, load_checkpoint_file, set_trust_checkpoints
     marker = tmp_path / 'pwned'
     evil = tmp_path / 'evil.pth'
@@ -130,7 +127,6 @@ def test_unsafe_pickle_refused_unless_trusted(tmp_path):
 def test_tools_refuse_unsafe_checkpoint_and_accept_opt_in(tmp_path):
     train(tmp_path, '--cfg-options', 'train_cfg.max_iters=2')
     ckpt = _checkpoint(tmp_path / 'iter_2.pth')
-    import argparse
     ckpt['meta']['args'] = argparse.Namespace(note='saved by an old script')
     legacy = tmp_path / 'legacy.pth'
     torch.save(ckpt, legacy)
@@ -159,13 +155,12 @@ def test_auto_scale_lr_scales_by_world_size_times_batch_over_base(tmp_path, monk
     """--auto-scale-lr (issue 13, defect 5): every group's lr times (world size x batch size) / base batch."""
     from mmengine.runner import Runner
     monkeypatch.syspath_prepend(str(TOY_DIR))
-    train_tool = load_tool('train')
 
-    def lrs(*extra):
-        args = train_tool.parse_args([str(TOY_CONFIG), '--work-dir', str(tmp_path), '--cfg-options',
-                                      'auto_scale_lr.base_batch_size=16', f'train_dataloader.batch_size={batch_size}',
-                                      'optim_wrapper.paramwise_cfg.bias_lr_mult=0.5', *extra])
-        runner = Runner.from_cfg(train_tool.setup_cfg(args))
+    def lrs(auto_scale_lr=False):
+        cfg = config_for_training(str(TOY_CONFIG), cfg_options(
+            'auto_scale_lr.base_batch_size=16', f'train_dataloader.batch_size={batch_size}',
+            'optim_wrapper.paramwise_cfg.bias_lr_mult=0.5'), work_dir=str(tmp_path), auto_scale_lr=auto_scale_lr)
+        runner = Runner.from_cfg(cfg)
         runner._world_size = world_size  # as the launcher would set it; mmengine's scale_lr reads it
         optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
         runner.scale_lr(optim_wrapper, runner.auto_scale_lr)  # what Runner.train() does at this point
@@ -173,16 +168,14 @@ def test_auto_scale_lr_scales_by_world_size_times_batch_over_base(tmp_path, monk
 
     base = lrs()
     assert sorted(set(base)) == [0.005, 0.01]  # two groups: the scaling applies to each
-    scaled = lrs('--auto-scale-lr')
+    scaled = lrs(auto_scale_lr=True)
     assert scaled == pytest.approx([lr * world_size * batch_size / 16 for lr in base])
 
 
 def test_auto_scale_lr_needs_a_base_batch(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(TOY_DIR))
-    train_tool = load_tool('train')
-    args = train_tool.parse_args([str(TOY_CONFIG), '--work-dir', str(tmp_path), '--auto-scale-lr'])
     with pytest.raises(KeyError, match=r'auto_scale_lr = dict\(base_batch_size=N\)'):
-        train_tool.setup_cfg(args)
+        config_for_training(str(TOY_CONFIG), work_dir=str(tmp_path), auto_scale_lr=True)
 
 
 def test_configs_that_set_a_batch_give_its_base(repo_root):
@@ -344,12 +337,8 @@ def test_every_option_of_a_documented_command_exists():
     assert checked > 20 and not unknown, '\n'.join(unknown)
 
 
-def _help_text(tool, capsys, monkeypatch):
-    monkeypatch.setattr('sys.argv', [f'{tool}.py', '--help'])
-    module = load_tool(tool)
-    with pytest.raises(SystemExit):
-        module.parse_args()
-    return capsys.readouterr().out
+def _help_text(tool):
+    return run_tool(['python', f'tools/{tool}.py', '--help']).stdout
 
 
 def _option_takes_effect(cfg, key: str) -> bool:
@@ -380,17 +369,15 @@ def _option_takes_effect(cfg, key: str) -> bool:
     return True
 
 
-def test_every_cfg_options_example_is_valid(capsys, monkeypatch):
+def test_every_cfg_options_example_is_valid():
     """Each `key=value` example of train.py / test.py --help and of the documentation parses with mmengine's
     DictAction, passes svm's override checks and reaches an entry (or a module argument) of a shipped config."""
-    import argparse
-
-    from mmengine.config import Config, DictAction
+    from mmengine.config import Config
 
     from svm.utils.config_checks import check_override_keys
     examples = []
     for tool in ('train', 'test'):
-        help_text = _help_text(tool, capsys, monkeypatch)
+        help_text = _help_text(tool)
         cfg_help = help_text[help_text.index('\n  --cfg-options') + 1:].split('\n  --', 1)[0]  # its help only
         tokens = re.findall(r'\S+=\S+', cfg_help)
         assert tokens, f'{tool}.py --help shows no --cfg-options example'
@@ -401,11 +388,9 @@ def test_every_cfg_options_example_is_valid(capsys, monkeypatch):
                 examples += [(doc.name, option.rstrip('.,;:')) for option in expand_braces(raw)]
     assert len(examples) >= 10
     configs = [Config.fromfile(str(path)) for path in sorted((REPO_ROOT / 'configs').glob('*/svm/*.py'))]
-    parser = argparse.ArgumentParser()
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     invalid = []
     for where, example in examples:
-        options = parser.parse_args(['--cfg-options', example]).cfg_options
+        options = cfg_options(example)
         key = next(iter(options))
 
         def valid(cfg):

@@ -1,15 +1,13 @@
-"""FLOP counts of tools/analysis_tools/get_flops.py against hand-computed formulas (tiny S-ViT)."""
-import importlib.util
+"""FLOP counts of svm/analysis/flops.py (tools/analysis_tools/get_flops.py) against hand-computed formulas
+(tiny S-ViT)."""
 import json
 
 import pytest
 
+from svm.analysis.flops import (build_detector, config_flops, config_image_size, count_flops, encoder_frame_flops,
+                                format_config_flops)
 from svm.models.backbones import SViT
-from tests.conftest import REPO_ROOT, run_tool
-
-spec = importlib.util.spec_from_file_location('get_flops', REPO_ROOT / 'tools/analysis_tools/get_flops.py')
-get_flops = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(get_flops)
+from tests.conftest import run_tool
 
 C, LAYERS, P = 32, 2, 4
 TINY = dict(embed_dims=C, num_layers=LAYERS, num_heads=4, patch_size=P)
@@ -38,7 +36,7 @@ def t2d_frame_flops(h: int, w: int, memory_frames: int, own_kv: bool = False, wi
 def test_global_encoders_match_formula(mode):
     T, H, W, L = 4, 16, 24, 3  # a 4 x 6 patch map; the memory is full from frame 3 on
     model = SViT(arch=TINY, img_size=16, attn_mode=mode, memory_len=L)
-    per_frame = get_flops.encoder_frame_flops(model, T, H, W)
+    per_frame = encoder_frame_flops(model, T, H, W)
     space = space_frame_flops(4, 6, cls=True)
     if mode == 'space':
         expected = [space] * T
@@ -54,7 +52,7 @@ def test_global_encoders_match_formula(mode):
 def test_windowed_stream_matches_formula():
     T, H, W = 3, 20, 12  # a 5 x 3 patch map padded to 6 x 4 by windows of 2
     model = SViT(arch=TINY, img_size=16, attn_mode='stream', window_size=2, with_cls_token=False)
-    per_frame = get_flops.encoder_frame_flops(model, T, H, W)
+    per_frame = encoder_frame_flops(model, T, H, W)
     space = space_frame_flops(5, 3, cls=False, window=2)
     assert per_frame == [space + t2d_frame_flops(5, 3, t + 1, window=2) for t in range(T)]
 
@@ -72,17 +70,17 @@ def test_cli_with_config(tmp_path):
     assert '| per frame: first |' in proc.stdout
 
 
-def test_mot_detector_is_counted_whole_per_frame_part_by_part(tmp_path, capsys):
+def test_mot_detector_is_counted_whole_per_frame_part_by_part():
     """get_flops.py on a MOT config (issue 13, defect 9): the whole detector per frame at an image size, per
     part (backbone, pyramid, PAFPN, head), the backbone on an empty and on a full memory."""
     import torch
     from mmengine.config import Config
 
-    from svm.utils.flops import build_detector, config_image_size, count_flops
     from tests.mot.conftest import TINY_CONFIG
 
-    result = get_flops.main([TINY_CONFIG, '--shape', '32', '64', '--json', str(tmp_path / 'flops.json')])
-    out = capsys.readouterr().out
+    cfg = Config.fromfile(TINY_CONFIG)
+    result = config_flops(cfg, TINY_CONFIG, shape=(32, 64))
+    out = format_config_flops(result)
     assert result['frame_shape'] == [1, 3, 32, 64] and result['num_frames'] == 4  # the tiny memory length
     parts = result['parts']
     assert [(p['part'], p['module']) for p in parts] == [
@@ -90,8 +88,7 @@ def test_mot_detector_is_counted_whole_per_frame_part_by_part(tmp_path, capsys):
     for row in ('| backbone | SViT |', '| neck.0 | SimplePyramid |', '| neck.1 | YOLOXPAFPN |',
                 '| bbox_head | YOLOXHead |', '| **whole detector** |'):
         assert row in out
-    assert json.loads((tmp_path / 'flops.json').read_text())['gflops_per_frame'] == result['gflops_per_frame']
-    cfg = Config.fromfile(TINY_CONFIG)
+    assert json.loads(json.dumps(result))['gflops_per_frame'] == result['gflops_per_frame']  # as --json writes it
     assert config_image_size(cfg) == (64, 96)  # the default --shape: the test pipeline's frames
 
     # The parts add up to one trace of the whole detector's forward (backbone + necks + head) on frame 1 ...
@@ -110,7 +107,7 @@ def test_mot_detector_is_counted_whole_per_frame_part_by_part(tmp_path, capsys):
     assert whole == sum(p['flops_first'] for p in parts)
     assert result['gflops_per_frame_first'] == pytest.approx(whole / 1e9)
     # ... and the backbone costs what the (formula-tested) encoder count gives for frame 1 and frame L = 4
-    per_frame = get_flops.encoder_frame_flops(detector.backbone, 4, 32, 64)
+    per_frame = encoder_frame_flops(detector.backbone, 4, 32, 64)
     assert (parts[0]['flops_first'], parts[0]['flops_last']) == (per_frame[0], per_frame[-1])
     assert per_frame[-1] > per_frame[0]  # the T2D attends to more frames once the memory has filled
     assert all(p['flops_first'] == p['flops_last'] > 0 for p in parts[1:])

@@ -1,11 +1,11 @@
-"""tools/dataset_converters/k400_to_mmaction.py and ssv2_to_mmaction.py on tiny fixtures in the official
-formats; their lists load in mmaction2's VideoDataset."""
-import importlib.util
+"""svm/datasets/recognition/converters.py (tools/dataset_converters/k400_to_mmaction.py, ssv2_to_mmaction.py)
+on tiny fixtures in the official formats; their lists load in mmaction2's VideoDataset."""
 import json
 
 import pytest
 
-from tests.conftest import REPO_ROOT
+from svm.datasets.recognition.converters import convert_k400_csv, convert_ssv2_split, load_ssv2_labels
+from tests.conftest import run_tool
 
 K400_TRAIN = '''label,youtube_id,time_start,time_end,split,is_cc
 playing guitar,gtr_A1,10,20,train,0
@@ -29,13 +29,6 @@ SSV2_TRAIN = [
 ]
 
 
-def load_converter(name):
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / 'tools' / 'dataset_converters' / f'{name}.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def video_dataset(ann_file, video_dir):
     from mmaction.datasets import VideoDataset
     return VideoDataset(str(ann_file), pipeline=[], data_prefix=dict(video=str(video_dir)))
@@ -45,9 +38,8 @@ def test_k400_writes_lists_and_label_map(tmp_path):
     (tmp_path / 'train.csv').write_text(K400_TRAIN)
     (tmp_path / 'validate.csv').write_text(K400_VAL)
     label_map = tmp_path / 'label_map_k400.txt'
-    k400 = load_converter('k400_to_mmaction')
     for csv_name, out in (('train.csv', 'k400_train.txt'), ('validate.csv', 'k400_val.txt')):
-        k400.main([str(tmp_path / csv_name), str(tmp_path / out), '--label-map', str(label_map)])
+        convert_k400_csv(str(tmp_path / csv_name), str(tmp_path / out), str(label_map))
     # classes in alphabetical order, shared by both splits
     assert label_map.read_text().splitlines() == [
         'abseiling', 'passing American football (in game)', 'playing guitar']
@@ -63,13 +55,12 @@ def test_k400_writes_lists_and_label_map(tmp_path):
 
 
 def test_k400_lists_only_downloaded_clips_wherever_they_are(tmp_path):
-    k400 = load_converter('k400_to_mmaction')
     (tmp_path / 'train.csv').write_text(K400_TRAIN)
     videos = tmp_path / 'videos_train'
     (videos / 'playing_guitar').mkdir(parents=True)
     (videos / 'playing_guitar' / 'gtr_A1_000010_000020.mp4').touch()
     (videos / 'abs_C3_000125_000135.mkv').touch()  # another container, flat layout
-    count = k400.convert(str(tmp_path / 'train.csv'), str(tmp_path / 'out.txt'), str(tmp_path / 'map.txt'),
+    count = convert_k400_csv(str(tmp_path / 'train.csv'), str(tmp_path / 'out.txt'), str(tmp_path / 'map.txt'),
                          video_dir=str(videos))
     assert count == 2
     assert (tmp_path / 'out.txt').read_text().splitlines() == [
@@ -77,29 +68,29 @@ def test_k400_lists_only_downloaded_clips_wherever_they_are(tmp_path):
     # VideoDataset splits lines on whitespace: class folders named with spaces are refused clearly.
     (videos / 'playing_guitar').rename(videos / 'playing guitar')
     with pytest.raises(ValueError, match="whitespace.*'playing guitar/gtr_A1_000010_000020.mp4'"):
-        k400.convert(str(tmp_path / 'train.csv'), str(tmp_path / 'out.txt'), str(tmp_path / 'map.txt'),
+        convert_k400_csv(str(tmp_path / 'train.csv'), str(tmp_path / 'out.txt'), str(tmp_path / 'map.txt'),
                      video_dir=str(videos))
 
 
 def test_k400_errors_name_the_problem(tmp_path):
-    k400 = load_converter('k400_to_mmaction')
     (tmp_path / 'map.txt').write_text('abseiling\nplaying guitar\n')
     (tmp_path / 'val.csv').write_text(K400_VAL.replace('abseiling,abs_V1', 'juggling balls,jb_V1'))
     with pytest.raises(ValueError, match=r"val.csv:2: class 'juggling balls' is not in the label map"):
-        k400.convert(str(tmp_path / 'val.csv'), str(tmp_path / 'o.txt'), str(tmp_path / 'map.txt'))
+        convert_k400_csv(str(tmp_path / 'val.csv'), str(tmp_path / 'o.txt'), str(tmp_path / 'map.txt'))
     (tmp_path / 'test.csv').write_text('youtube_id,time_start,time_end,split\nx,0,10,test\n')
     with pytest.raises(ValueError, match=r"test.csv: missing column\(s\) \['label'\]"):
-        k400.convert(str(tmp_path / 'test.csv'), str(tmp_path / 'o.txt'), str(tmp_path / 'map.txt'))
+        convert_k400_csv(str(tmp_path / 'test.csv'), str(tmp_path / 'o.txt'), str(tmp_path / 'map.txt'))
     with pytest.raises(FileNotFoundError, match='nope.csv'):
-        k400.convert(str(tmp_path / 'nope.csv'), str(tmp_path / 'o.txt'), str(tmp_path / 'map.txt'))
+        convert_k400_csv(str(tmp_path / 'nope.csv'), str(tmp_path / 'o.txt'), str(tmp_path / 'map.txt'))
 
 
 def test_ssv2_writes_list_and_label_map(tmp_path):
+    """The command line of ssv2_to_mmaction.py (k400_to_mmaction.py has the same shape)."""
     (tmp_path / 'labels.json').write_text(json.dumps(SSV2_LABELS))
     (tmp_path / 'train.json').write_text(json.dumps(SSV2_TRAIN))
-    load_converter('ssv2_to_mmaction').main([
-        str(tmp_path / 'train.json'), str(tmp_path / 'sthv2_train_list_videos.txt'), '--labels',
-        str(tmp_path / 'labels.json'), '--label-map-out', str(tmp_path / 'label_map_sthv2.txt')])
+    run_tool(['python', 'tools/dataset_converters/ssv2_to_mmaction.py', tmp_path / 'train.json',
+              tmp_path / 'sthv2_train_list_videos.txt', '--labels', tmp_path / 'labels.json', '--label-map-out',
+              tmp_path / 'label_map_sthv2.txt'])
     assert (tmp_path / 'sthv2_train_list_videos.txt').read_text().splitlines() == [
         '78687.webm 1', '42326.webm 0', '100904.webm 2']
     assert (tmp_path / 'label_map_sthv2.txt').read_text().splitlines() == [
@@ -110,22 +101,21 @@ def test_ssv2_writes_list_and_label_map(tmp_path):
 
 
 def test_ssv2_video_dir_and_errors(tmp_path):
-    ssv2 = load_converter('ssv2_to_mmaction')
     (tmp_path / 'labels.json').write_text(json.dumps(SSV2_LABELS))
     (tmp_path / 'videos').mkdir()
     (tmp_path / 'videos' / '42326.webm').touch()
     (tmp_path / 'train.json').write_text(json.dumps(SSV2_TRAIN))
-    assert ssv2.convert(str(tmp_path / 'train.json'), str(tmp_path / 'o.txt'), str(tmp_path / 'labels.json'),
+    assert convert_ssv2_split(str(tmp_path / 'train.json'), str(tmp_path / 'o.txt'), str(tmp_path / 'labels.json'),
                         video_dir=str(tmp_path / 'videos')) == 1
     assert (tmp_path / 'o.txt').read_text() == '42326.webm 0\n'
 
     (tmp_path / 'test.json').write_text(json.dumps([{'id': '1420'}]))
     with pytest.raises(ValueError, match='test split carries no labels'):
-        ssv2.convert(str(tmp_path / 'test.json'), str(tmp_path / 'o.txt'), str(tmp_path / 'labels.json'))
+        convert_ssv2_split(str(tmp_path / 'test.json'), str(tmp_path / 'o.txt'), str(tmp_path / 'labels.json'))
     unknown = [dict(SSV2_TRAIN[0], template='Dropping [something]')]
     (tmp_path / 'bad.json').write_text(json.dumps(unknown))
     with pytest.raises(ValueError, match="video 78687 has template 'Dropping something'"):
-        ssv2.convert(str(tmp_path / 'bad.json'), str(tmp_path / 'o.txt'), str(tmp_path / 'labels.json'))
+        convert_ssv2_split(str(tmp_path / 'bad.json'), str(tmp_path / 'o.txt'), str(tmp_path / 'labels.json'))
     (tmp_path / 'gap.json').write_text(json.dumps({'a': '0', 'b': '2'}))
     with pytest.raises(ValueError, match='class indices must be 0..1'):
-        ssv2.load_labels(str(tmp_path / 'gap.json'))
+        load_ssv2_labels(str(tmp_path / 'gap.json'))

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from svm.apis import OnlineRecognizer, frame_pipeline_from_test_pipeline
+from svm.datasets.recognition import split_recognition_pipeline
 from tests.conftest import REPO_ROOT
 
 T = 4
@@ -48,10 +49,10 @@ def test_streaming_encoder_uses_past_frames(build_recognizer):
     frames = random_frames(T)
     for frame in frames:
         online.step(frame)
-    last_tokens = online._frame_tokens[-1].clone()
+    last_tokens = online.frame_tokens[-1].clone()
     online.reset()
     online.step(frames[-1])
-    assert not torch.allclose(online._frame_tokens[-1], last_tokens, atol=1e-4)
+    assert not torch.allclose(online.frame_tokens[-1], last_tokens, atol=1e-4)
 
 
 def test_window_slides_at_constant_size(build_recognizer):
@@ -62,10 +63,10 @@ def test_window_slides_at_constant_size(build_recognizer):
     frames = random_frames(3 * T + 1, seed=1)
     for frame in frames:
         online.step(frame)
-        assert len(online._frame_tokens) == min(online.num_frames_seen, T)
+        assert len(online.frame_tokens) == min(online.num_frames_seen, T)
     torch.testing.assert_close(online.scores(), offline_scores(model, online, frames[-T:]), atol=1e-5, rtol=0)
     online.reset()
-    assert online.num_frames_seen == 0 and not online._frame_tokens
+    assert online.num_frames_seen == 0 and not online.frame_tokens
 
 
 def test_state_stays_bounded(build_recognizer):
@@ -74,7 +75,7 @@ def test_state_stays_bounded(build_recognizer):
     online = OnlineRecognizer(model, FRAME_PIPELINE)
     for seen, frame in enumerate(random_frames(3 * T + 1, seed=2), 1):
         online.step(frame)
-        assert len(online._frame_tokens) == min(seen, T)
+        assert len(online.frame_tokens) == min(seen, T)
         assert [len(blk.attn.memory) for blk in model.backbone.blocks] == [min(seen, T)] * 3
 
 
@@ -99,6 +100,32 @@ def test_frame_pipeline_from_test_pipeline():
     assert frame_pipeline_from_test_pipeline(test_pipeline) == expected
     test_pipeline[0]['type'], test_pipeline[2]['type'] = 'PyAVInitWithFrameCount', 'PyAVDecode'
     assert frame_pipeline_from_test_pipeline(test_pipeline) == expected
+    # the configs' form: the decoding steps inside a VideoDecodeGuard, which goes as a whole
+    guarded = [dict(type='VideoDecodeGuard', transforms=test_pipeline[:3]), *test_pipeline[3:]]
+    assert frame_pipeline_from_test_pipeline(guarded) == expected
+
+
+def test_split_recognition_pipeline():
+    guard = dict(type='VideoDecodeGuard', transforms=[
+        dict(type='DecordInit'), dict(type='SampleFrames', clip_len=8, num_clips=4), dict(type='DecordDecode')])
+    frame_steps = [dict(type='Resize', scale=(-1, 224)), dict(type='ThreeCrop', crop_size=224)]
+    pack_steps = [dict(type='FormatShape', input_format='NCTHW'), dict(type='PackActionInputs')]
+    parts = split_recognition_pipeline([guard, *frame_steps, *pack_steps])
+    assert parts.video_steps == [guard] and parts.frame_steps == frame_steps and parts.pack_steps == pack_steps
+    with pytest.raises(ValueError, match='DecordDecode .video step. comes after a frame step'):
+        split_recognition_pipeline([dict(type='DecordInit'), *frame_steps, dict(type='DecordDecode')])
+    with pytest.raises(ValueError, match='Resize .frame step. comes after a pack step'):
+        split_recognition_pipeline([guard, *pack_steps, *frame_steps])
+
+
+@pytest.mark.parametrize('config', sorted(p.name for p in (REPO_ROOT / 'configs/recognition/svm').glob('*.py')))
+def test_every_recognition_test_pipeline_splits(config):
+    """The configs' test pipelines: one guard of video steps, then frame steps, then packing."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(REPO_ROOT / 'configs/recognition/svm' / config))
+    parts = split_recognition_pipeline(cfg.test_dataloader.dataset.pipeline)
+    assert [s['type'] for s in parts.video_steps] == ['VideoDecodeGuard']
+    assert [s['type'] for s in parts.pack_steps] == ['FormatShape', 'PackActionInputs']
 
 
 def test_from_config_with_class_names():

@@ -1,19 +1,13 @@
-"""tools/analysis_tools/get_flops.py on whole recognisers: GFLOPs per view and the test views."""
-import importlib.util
-
+"""FLOPs of whole recognisers (svm/analysis/flops.py, tools/analysis_tools/get_flops.py): GFLOPs per view and
+the test views (svm.datasets.recognition.count_test_views)."""
 import pytest
 from mmengine.config import Config
 
+from svm.analysis.flops import config_flops, format_config_flops, recognizer_flops
+from svm.datasets.recognition import count_test_views
 from tests.conftest import REPO_ROOT
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'recognition' / 'svm'
-
-
-def get_flops_tool():
-    spec = importlib.util.spec_from_file_location('svm_get_flops', REPO_ROOT / 'tools/analysis_tools/get_flops.py')
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.parametrize('config,views', [('svm_stream-b16_clip-pre_16x4x1_kinetics400-rgb.py', (4, 3)),
@@ -21,14 +15,13 @@ def get_flops_tool():
                                           ('svm_stream-tiny_8x1x1_toy-rgb.py', (2, 3))])
 def test_views_from_the_test_pipeline(config, views):
     cfg = Config.fromfile(CONFIG_DIR / config)
-    assert get_flops_tool().count_test_views(cfg.test_dataloader.dataset.pipeline, config) == dict(
+    assert count_test_views(cfg.test_dataloader.dataset.pipeline, config) == dict(
         clips=views[0], crops=views[1])
 
 
 def test_recogniser_flops_are_encoder_plus_decoder_times_views():
-    tool = get_flops_tool()
     cfg = Config.fromfile(CONFIG_DIR / 'svm_stream-tiny_8x1x1_toy-rgb.py')
-    result = tool.recognizer_flops(cfg, 'tiny', 8, 64, 64)
+    result = recognizer_flops(cfg, 'tiny', 8, 64, 64)
     # encoder: 2 blocks of width 64 on 1 + 16 tokens; its count is tested with the backbone. The head's
     # decoder layer: query q/o + k/v of 16 tokens (2 per frame) + attention + MLP, and the classifier.
     C, S = 64, 2 * 8
@@ -37,3 +30,14 @@ def test_recogniser_flops_are_encoder_plus_decoder_times_views():
     per_view = result['gflops_encoder_per_view'] + result['gflops_head_per_view']
     assert result['gflops_per_view'] == pytest.approx(per_view)
     assert result['gflops_per_video'] == pytest.approx(6 * result['gflops_per_view'])
+
+
+def test_config_flops_of_a_recogniser_and_its_table():
+    cfg = Config.fromfile(CONFIG_DIR / 'svm_stream-tiny_8x1x1_toy-rgb.py')
+    result = config_flops(cfg, 'tiny', shape=(8, 64, 64))
+    assert result['kind'] == 'recognizer' and result['views'] == dict(clips=2, crops=3)
+    assert result['gflops_per_video'] == pytest.approx(recognizer_flops(cfg, 'tiny', 8, 64, 64)['gflops_per_video'])
+    table = format_config_flops(result)
+    assert '| encoder / view |' in table and '| 2 x 3 |' in table
+    with pytest.raises(ValueError, match='--shape takes the clip shape T H W'):
+        config_flops(cfg, 'tiny', shape=(64, 64))

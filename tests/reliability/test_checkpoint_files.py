@@ -2,14 +2,13 @@
 or misplaced files are refused with an error that names them (issue 11, cases 1, 4, 10, 14, 16)."""
 import os
 import signal
-import sys
 import textwrap
 
 import pytest
 import torch
 
 from tests.conftest import run_tool
-from tests.foundation.test_tools import TOY_CONFIG, TOY_DIR, TOY_ENV, load_tool
+from tests.foundation.test_tools import TOY_CONFIG, TOY_DIR, TOY_ENV
 
 
 def toy_cfg(work_dir, **options):
@@ -212,16 +211,16 @@ def test_unreadable_files_are_refused_naming_the_file(trained, tmp_path):
 
 
 @pytest.mark.parametrize('route', ['load_from', 'resume', 'test.py --checkpoint'])
-def test_a_truncated_checkpoint_is_named_by_every_route(trained, tmp_path, toy_on_path, monkeypatch, route):
+def test_a_truncated_checkpoint_is_named_by_every_route(trained, tmp_path, toy_on_path, route):
     from svm.utils.checkpoint import NotACheckpointError
     truncated = tmp_path / 'truncated.pth'
     truncated.write_bytes((trained / 'iter_2.pth').read_bytes()[:3000])
     match = f'{truncated}: it is the start of a zip archive.*truncated'
     with pytest.raises(NotACheckpointError, match=match):
         if route == 'test.py --checkpoint':
-            monkeypatch.setattr(sys, 'argv', ['test.py', str(TOY_CONFIG), '--checkpoint', str(truncated),
-                                              '--work-dir', str(tmp_path / 'test')])
-            load_tool('test').main()
+            from svm.utils.runner import config_for_testing, run_testing
+            run_testing(config_for_testing(str(TOY_CONFIG), str(truncated), work_dir=str(tmp_path / 'test')),
+                        str(truncated))
         else:
             train_in_process(toy_cfg(tmp_path / 'work', load_from=str(truncated), resume=route == 'resume'))
 

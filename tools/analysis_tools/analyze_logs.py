@@ -13,7 +13,7 @@ See svm/analysis/logs.py.
 import argparse
 from typing import Dict
 
-from svm.analysis.logs import default_label, load_json_log, plot_curves, train_time_stats
+from svm.analysis.logs import format_train_time, load_json_logs, plot_curves, train_time_stats
 
 
 def parse_args(argv=None):
@@ -34,14 +34,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> Dict:
     args = parse_args(argv)
-    logs = {}
-    labels = getattr(args, 'legend', None) or [default_label(p) for p in args.json_logs]
-    if len(labels) != len(args.json_logs):
-        raise ValueError(f'--legend has {len(labels)} labels for {len(args.json_logs)} logs')
-    if len(set(labels)) != len(labels):
-        labels = [f'{label} ({i})' for i, label in enumerate(labels)]
-    for label, path in zip(labels, args.json_logs):
-        logs[label] = load_json_log(path)
+    logs = load_json_logs(args.json_logs, getattr(args, 'legend', None))
     if args.task == 'plot_curve':
         counts = plot_curves(logs, args.keys, args.out, title=args.title)
         for key, per_curve in counts.items():
@@ -50,13 +43,8 @@ def main(argv=None) -> Dict:
         return counts
     stats = {}
     for label, records in logs.items():
-        s = stats[label] = train_time_stats(records, args.include_outliers)
-        print(f'-----Analyze train time of {label}-----')
-        print(f"slowest epoch {s['slowest_epoch']}, average time is {s['slowest_s_per_iter']:.4f} s/iter")
-        print(f"fastest epoch {s['fastest_epoch']}, average time is {s['fastest_s_per_iter']:.4f} s/iter")
-        print(f"time std over epochs is {s['std_over_epochs']:.4f}")
-        print(f"average iter time: {s['s_per_iter']:.4f} s/iter")
-        print(f"{s['iters']} iterations, about {s['estimated_total_s'] / 3600:.2f} h of training steps")
+        stats[label] = train_time_stats(records, args.include_outliers)
+        print(format_train_time(label, stats[label]))
     return stats
 
 

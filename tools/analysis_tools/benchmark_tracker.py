@@ -20,8 +20,8 @@ import mmengine
 import torch
 from mmengine.config import DictAction
 
-from svm.analysis.tracker_benchmark import benchmark_tracker, build_tracker, default_shape, format_table
-from svm.utils.benchmark import DTYPES
+from svm.analysis.timing import DTYPES
+from svm.analysis.tracker_benchmark import benchmark_tracker_config, default_output_path, format_report
 from svm.utils.config_checks import resolve_config
 
 
@@ -49,26 +49,10 @@ def main(argv=None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     cfg = resolve_config(args.config, args.cfg_options)
-    shape = args.shape or default_shape(cfg)
-    if shape is None:
-        raise ValueError(f'{args.config}: no Resize scale in the test pipeline, give --shape H W')
-    height, width = shape
-    dtype = args.dtype or ('fp16' if args.device.startswith('cuda') and (cfg.get('test_cfg') or {}).get('fp16')
-                           else 'fp32')
-    model = build_tracker(cfg, args.checkpoint, args.device)
-    print(f'{osp.basename(args.config)}: {args.warmup} + {args.frames} frames at {height}x{width} on {args.device}, '
-          f'{dtype}')
-    result = benchmark_tracker(model, height, width, args.frames, args.warmup, args.device, dtype, progress=True)
-    device = torch.cuda.get_device_name(args.device) if args.device.startswith('cuda') else \
-        f'CPU ({torch.get_num_threads()} threads)'
-    result.update(config=args.config, checkpoint=args.checkpoint, device_name=device,
-                  params_m=sum(p.numel() for p in model.parameters()) / 1e6,
-                  backbone_params_m=sum(p.numel() for p in model.detector.backbone.parameters()) / 1e6)
-    title = (f"{osp.basename(args.config)} ({'random weights' if not args.checkpoint else args.checkpoint}; "
-             f"{result['params_m']:.1f} M parameters, backbone {result['backbone_params_m']:.1f} M), {device}")
-    print(format_table(result, title))
-    out = args.out or osp.join('work_dirs', 'benchmark_tracker',
-                               f'{osp.splitext(osp.basename(args.config))[0]}_{height}x{width}.json')
+    result = benchmark_tracker_config(cfg, args.config, args.checkpoint, args.shape, args.frames, args.warmup,
+                                      args.device, args.dtype)
+    print(format_report(result))
+    out = args.out or default_output_path(args.config, result['height'], result['width'])
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(out)))
     mmengine.dump(result, out, indent=2)
     print(f'wrote {out}')

@@ -17,7 +17,8 @@ from typing import Dict
 import mmengine
 from mmengine.config import DictAction
 
-from svm.analysis.confusion import confusion_matrix, load_action_results, plot_confusion_matrix, summarize
+from svm.analysis.confusion import confusion_of_results, num_classes_of, plot_confusion_matrix
+from svm.datasets.recognition import read_label_map
 from svm.utils.config_checks import resolve_config
 
 
@@ -35,36 +36,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def num_classes_of(cfg) -> int:
-    head = cfg.get('model', {}).get('cls_head')
-    if not head or 'num_classes' not in head:
-        raise ValueError(f'{cfg.filename}: expected a recognition config with model.cls_head.num_classes '
-                         f'(configs/recognition/svm/...)')
-    return int(head['num_classes'])
-
-
 def main(argv=None) -> Dict:
     args = parse_args(argv)
     cfg = resolve_config(args.config, args.cfg_options)
-    num_classes = num_classes_of(cfg)
-    scores, labels = load_action_results(args.results)
-    if scores.shape[1] != num_classes:
-        raise ValueError(f'{args.results} has scores for {scores.shape[1]} classes, config {args.config} has '
-                         f'{num_classes}: results of another model?')
-    names = None
-    if args.label_file:
-        with open(args.label_file, encoding='utf-8') as f:
-            names = [line.strip() for line in f if line.strip()]
-        if len(names) != num_classes:
-            raise ValueError(f'{args.label_file} names {len(names)} classes, the config has {num_classes}')
-    matrix = confusion_matrix(labels, scores.argmax(1), num_classes)
-    summary = summarize(matrix)
+    names = read_label_map(args.label_file) if args.label_file else None
+    result = confusion_of_results(args.results, num_classes_of(cfg), args.config, names)
     mmengine.mkdir_or_exist(osp.dirname(osp.abspath(args.out)))
-    plot_confusion_matrix(matrix, args.out, names, normalize=not args.no_normalize, title=args.title)
-    print(f"{summary['num_samples']} videos, top-1 {100 * summary['top1']:.2f}%, mean class accuracy "
-          f"{100 * summary['mean_class_accuracy']:.2f}%")
+    plot_confusion_matrix(result['matrix'], args.out, names, normalize=not args.no_normalize, title=args.title)
+    print(f"{result['num_samples']} videos, top-1 {100 * result['top1']:.2f}%, mean class accuracy "
+          f"{100 * result['mean_class_accuracy']:.2f}%")
     print(f'wrote {args.out}')
-    result = dict(matrix=matrix.tolist(), class_names=names, **summary)
+    result['matrix'] = result['matrix'].tolist()
     if args.json is not None:
         path = args.json or osp.splitext(args.out)[0] + '.json'
         mmengine.dump(result, path, indent=2)

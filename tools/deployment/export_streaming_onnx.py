@@ -27,7 +27,6 @@ depend on the memory, which the memory comparison covers; the `memory effect` li
 Needs onnx and onnxruntime: pip install -r requirements/optional_deploy.txt
 """
 import argparse
-import copy
 import os
 import sys
 
@@ -35,9 +34,11 @@ import mmengine
 import torch
 from mmengine.config import DictAction
 
-import svm  # noqa: F401  (checks the OpenMMLab stack, registers svm's modules)
+from svm.deployment import (build_streaming_step, export_streaming_onnx, format_graph_io, format_verify_report,
+                            require_deploy_packages, verify_streaming_onnx, with_memory_policy)
 from svm.models.layers.kv_memory import MEMORY_POLICIES
-from svm.utils.config_checks import check_override_keys, load_config
+from svm.utils.checkpoint import set_trust_checkpoints
+from svm.utils.config_checks import resolve_config
 
 
 def parse_args(argv=None):
@@ -69,32 +70,17 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def require(modules):
-    missing = []
-    for name in modules:
-        try:
-            __import__(name)
-        except ImportError:
-            missing.append(name)
-    if missing:
-        sys.exit(f'error: {", ".join(missing)} not installed: pip install -r requirements/optional_deploy.txt')
-
-
 def main(argv=None) -> int:
     args = parse_args(argv)
-    require(['onnx', 'onnxruntime'] if args.verify else ['onnx'])
-    from svm.deployment.streaming_onnx import build_streaming_step, export_streaming_onnx, verify_streaming_onnx
+    try:
+        require_deploy_packages(runtime=args.verify)
+    except ImportError as err:
+        sys.exit(f'error: {err}')
     if args.trust_checkpoint:
-        from svm.utils.checkpoint import set_trust_checkpoints
         set_trust_checkpoints(True)
-    cfg = load_config(args.config)
-    if args.cfg_options:
-        check_override_keys(cfg, args.cfg_options)
-        cfg.merge_from_dict(args.cfg_options)
+    cfg = resolve_config(args.config, args.cfg_options)
     step = build_streaming_step(cfg, args.checkpoint, args.memory_policy, args.memory_len)
-    if args.shape is None:
-        args.shape = [step.backbone.img_size] * 2
-    H, W = args.shape
+    H, W = args.shape or [step.backbone.img_size] * 2
     L = step.memory_len
     memory = (f'memory_len L={L}, memory_policy={step.memory_policy}, blocks with a memory '
               f'{list(step.memory_blocks)}' if step.memory_blocks else 'no memory')
@@ -104,10 +90,7 @@ def main(argv=None) -> int:
     mmengine.mkdir_or_exist(os.path.dirname(os.path.abspath(args.out)))
     info = export_streaming_onnx(step, args.out, H, W, args.batch, args.opset)
     print(f'wrote {args.out} (opset {args.opset})')
-    for kind in ('inputs', 'outputs'):
-        print(f'{kind}:')
-        for name, shape, dtype in info[kind]:
-            print(f'  {name:16s} {str(shape):28s} {dtype}')
+    print(format_graph_io(info))
     if not args.verify:
         return 0
 
@@ -116,20 +99,10 @@ def main(argv=None) -> int:
         print(f'warning: --frames {num_frames} <= L = {L}: the memory never fills and the policy never acts')
     reference = None
     if args.reference_policy is not None and args.reference_policy != step.memory_policy:
-        reference = copy.deepcopy(step)
-        for i in reference.memory_blocks:
-            reference.backbone.blocks[i].attn.memory.policy = args.reference_policy
-        reference.memory_policy = args.reference_policy
-    generator = torch.Generator().manual_seed(args.seed)
-    frames = torch.randn(num_frames, args.batch, 3, H, W, generator=generator)
+        reference = with_memory_policy(step, args.reference_policy)
+    frames = torch.randn(num_frames, args.batch, 3, H, W, generator=torch.Generator().manual_seed(args.seed))
     result = verify_streaming_onnx(args.out, step, frames, reference)
-    print(f'verify: {num_frames} frames through onnxruntime (memory_policy={result["memory_policy"]}) and PyTorch '
-          f'streaming (memory_policy={result["reference_policy"]})')
-    print(f'  outputs: max abs diff {result["outputs"]:.3g}')
-    print(f'  memory (keys/values of every block, count): max abs diff {result["memory"]:.3g}')
-    print(f'  memory effect (largest change of an output when a frame is encoded with an empty memory): '
-          f'{result["memory_effect"]:.3g}')
-    print(f'max abs diff {result["max_abs_diff"]:.3g}')
+    print(format_verify_report(result))
     if not result['max_abs_diff'] <= args.tolerance:  # NaN fails too
         worst = max(range(num_frames), key=lambda t: result['per_frame'][t])
         print(f'FAILED: above the tolerance {args.tolerance:g} (largest at frame {worst})', file=sys.stderr)

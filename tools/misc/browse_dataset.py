@@ -16,6 +16,7 @@ from typing import List
 from mmengine.config import DictAction
 
 from svm.analysis.browse import browse_dataset
+from svm.datasets.recognition import read_label_map
 from svm.utils.config_checks import resolve_config
 
 
@@ -34,10 +35,7 @@ def parse_args(argv=None):
 def main(argv=None) -> List[str]:
     args = parse_args(argv)
     cfg = resolve_config(args.config, args.cfg_options)
-    names = None
-    if args.label_file:
-        with open(args.label_file, encoding='utf-8') as f:
-            names = [line.strip() for line in f if line.strip()]
+    names = read_label_map(args.label_file) if args.label_file else None
     paths = browse_dataset(cfg, args.output_dir, args.num, args.seed, names)
     print(f'wrote {len(paths)} images to {args.output_dir}')
     return paths

@@ -5,13 +5,8 @@ Example::
     python tools/misc/generate_synthetic_actions.py --out data/synthetic_actions --seed 0
 """
 import argparse
-import os.path as osp
-import sys
 
-sys.path.insert(0, osp.join(osp.dirname(osp.abspath(__file__)), '..', '..'))
-
-from svm.datasets.synthetic.actions import (ACTION_CLASSES, MOTIONS,  # noqa: E402
-                                            SyntheticActionConfig, write_action_benchmark)
+from svm.datasets.synthetic.actions import ACTION_CLASSES, MOTIONS, SyntheticActionConfig, write_action_benchmark
 
 
 def parse_args(argv=None):

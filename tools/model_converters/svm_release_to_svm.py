@@ -14,8 +14,9 @@ The key mapping is documented in :mod:`svm.models.mot.release_checkpoint`.
 """
 import argparse
 
+from svm.apis import init_tracker
 from svm.models.mot.release_checkpoint import convert_release_checkpoint
-from svm.utils.checkpoint import check_checkpoint_fits, set_trust_checkpoints
+from svm.utils.checkpoint import set_trust_checkpoints
 
 
 def parse_args():
@@ -29,23 +30,13 @@ def parse_args():
     return parser.parse_args()
 
 
-def build_config_model(config: str):
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, init_default_scope
-
-    import svm  # noqa: F401  (registers svm's modules)
-    cfg = Config.fromfile(config)
-    init_default_scope(cfg.get('default_scope', 'mmdet'))
-    return MODELS.build(cfg.model)
-
-
 def main():
     args = parse_args()
     set_trust_checkpoints(args.trust_checkpoint)
     result = convert_release_checkpoint(args.src, args.dst)
     print(f'{args.src} -> {args.dst}\n{result.summary()}')
     if args.check_config:
-        check_checkpoint_fits(build_config_model(args.check_config), args.dst)
+        init_tracker(args.check_config, args.dst)  # loads strictly: a key that does not fit is named
         print(f'{args.dst} loads strictly into the model of {args.check_config}')
 
 

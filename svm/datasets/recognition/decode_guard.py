@@ -49,11 +49,3 @@ class VideoDecodeGuard(BaseTransform):
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(transforms={self.transforms}, skip_corrupt={self.skip_corrupt})'
 
-
-def pipeline_steps(pipeline: List[dict]) -> List[dict]:
-    """The steps of a pipeline config in order, those inside wrappers (``transforms=[...]``) included."""
-    steps = []
-    for step in pipeline:
-        steps.append(step)
-        steps.extend(pipeline_steps(step.get('transforms', [])))
-    return steps

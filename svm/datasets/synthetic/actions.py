@@ -195,16 +195,37 @@ def render_action_group(seed: int, cfg: SyntheticActionConfig = SyntheticActionC
     return motion, [base[frame_order(label, cfg.num_frames)] for label in range(cfg.num_classes)]
 
 
-def write_video(path: str, frames: np.ndarray, fps: int) -> None:
-    """Write (T, H, W, 3) uint8 RGB frames to an H.264 mp4 with PyAV, losslessly (qp 0)."""
+# Encoders PyAV may have for each container, in order of preference.
+VIDEO_CODECS = {'.mp4': ('libx264', 'h264', 'mpeg4'), '.webm': ('libvpx', 'libvpx-vp9', 'vp8', 'vp9')}
+
+
+def write_video(path: str, frames: np.ndarray, fps: int, lossless: bool = True) -> None:
+    """Write (T, H, W, 3) uint8 RGB frames to a video file with PyAV, encoded by the first codec PyAV has for
+    its container (:data:`VIDEO_CODECS`: .mp4 H.264, .webm VP8/VP9).
+
+    ``lossless`` (.mp4 with libx264): qp 0 in yuv444p, so decoding gives back each frame's pixels up to the
+    RGB <-> YUV conversion. Otherwise yuv420p at a high bit rate (libvpx refuses to open without one).
+    """
     import av  # noqa: PLC0415  (only the writers need PyAV)
 
+    ext = osp.splitext(path)[1].lower()
+    if ext not in VIDEO_CODECS:
+        raise ValueError(f'{path}: cannot choose a codec for {ext!r} files (supported: {", ".join(VIDEO_CODECS)})')
+    codec = next((c for c in VIDEO_CODECS[ext] if c in av.codecs_available), None)
+    if codec is None:
+        raise RuntimeError(f'{path}: PyAV has none of the encoders {VIDEO_CODECS[ext]} for {ext} files')
+    if lossless and codec != 'libx264':
+        raise ValueError(f'{path}: lossless writing needs .mp4 files and libx264, got {ext} with {codec}')
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     with av.open(path, mode='w') as container:
-        stream = container.add_stream('libx264', rate=fps)
+        stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = frames.shape[2], frames.shape[1]
-        stream.pix_fmt = 'yuv444p'
-        stream.options = {'qp': '0', 'preset': 'veryfast'}
+        if lossless:
+            stream.pix_fmt = 'yuv444p'
+            stream.options = {'qp': '0', 'preset': 'veryfast'}
+        else:
+            stream.pix_fmt = 'yuv420p'
+            stream.bit_rate = 2_000_000  # high, for faithful tiny frames
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format='rgb24')))
         container.mux(stream.encode())

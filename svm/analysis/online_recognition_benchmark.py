@@ -1,0 +1,87 @@
+"""Online action recognition timed frame by frame: streaming against re-encoding the window
+(tools/analysis_tools/benchmark_online_recognition.py).
+
+Two ways to have a current prediction after every frame of a video, on the same recogniser:
+  - streaming (:class:`svm.apis.OnlineRecognizer`): the encoder takes one streaming step against its
+    bounded memory and the decoder reads the tokens of the last ``window`` frames;
+  - re-encoding: the recogniser runs offline (parallel mode) on the last ``window`` frames at every frame,
+    which is what a clip model must do.
+"""
+import copy
+from typing import Dict, List
+
+import numpy as np
+import torch
+
+from .timing import percentile, slope, timed
+
+
+def time_summary(seconds: List[float]) -> Dict[str, float]:
+    """Mean and p95 (nearest rank) in ms, and the slope of a line fitted to the times in ms per frame."""
+    ms = [s * 1e3 for s in seconds]
+    return dict(mean_ms=sum(ms) / len(ms), p95_ms=percentile(ms, 95), slope_ms_per_frame=slope(ms))
+
+
+@torch.no_grad()
+def time_streaming_and_re_encoding(online, frames: np.ndarray, device: str = 'cpu',
+                                   progress: bool = True) -> Dict[str, List[float]]:
+    """Seconds per frame of a video of RGB frames (N, H, W, 3) uint8: ``streaming`` (``online.step``, from a
+    reset stream) and ``re_encoding`` (the offline recogniser's test step on the window of the last
+    ``online.window`` frames, processed as the stream processes them)."""
+    from mmaction.structures import ActionDataSample
+    from mmengine.utils import ProgressBar
+    # A copy re-encodes: running the stream's own model in parallel mode would reset its memory.
+    model, window = copy.deepcopy(online.model), online.window
+    times = dict(streaming=[], re_encoding=[])
+    inputs = []
+    online.reset()
+    bar = ProgressBar(len(frames)) if progress else None
+    for frame in frames:
+        times['streaming'].append(timed(lambda: online.step(frame), device))
+
+        # the same frame processing, then the window through the offline recogniser
+        inputs.append(torch.from_numpy(online.frame_transform(
+            dict(imgs=[frame], img_shape=frame.shape[:2]))['imgs'][0]).permute(2, 0, 1))
+        inputs = inputs[-window:]
+        clip = torch.stack(inputs, dim=1)[None]  # (1 view, C, t, H, W)
+        batch = dict(inputs=[clip], data_samples=[ActionDataSample()])
+        times['re_encoding'].append(timed(lambda: model.test_step(batch), device))
+        if bar is not None:
+            bar.update()
+    return times
+
+
+def benchmark_online_recognition(online, num_frames: int, frame_size=(256, 340), device: str = 'cpu') -> Dict:
+    """Time :func:`time_streaming_and_re_encoding` on ``num_frames`` random frames of ``frame_size`` (H, W)
+    (after a warm-up video of 3 frames), summarised over the frames that fill the window and over the steady
+    part after it, with what the stream holds at the end."""
+    window = online.window
+    if num_frames <= window:
+        raise ValueError(f'the video must be longer than the window of {window} frames to time the steady part, '
+                         f'got {num_frames} frames')
+    rng = np.random.default_rng(0)
+    time_streaming_and_re_encoding(online, rng.integers(0, 256, (3, *frame_size, 3), dtype=np.uint8), device)
+    times = time_streaming_and_re_encoding(
+        online, rng.integers(0, 256, (num_frames, *frame_size, 3), dtype=np.uint8), device)
+    memories = [len(blk.attn.memory) for blk in online.model.backbone.blocks if blk.attn.memory is not None]
+    result = dict(device=device, frames=num_frames, window=window, encoder_memory_frames=max(memories, default=0),
+                  window_frames_held=len(online.frame_tokens))
+    for name, seconds in times.items():
+        result[name] = dict(filling=time_summary(seconds[:window]), steady=time_summary(seconds[window:]))
+    return result
+
+
+def format_table(result: Dict, config: str) -> str:
+    """The per-frame times of both ways as a Markdown table, with what the stream holds and the ratio."""
+    lines = [f'\n{config} on {result["device"]}: {result["frames"]} frames; held at the end: '
+             f'{result["window_frames_held"]} frames of tokens in the decoder window (of {result["window"]}), '
+             f'{result["encoder_memory_frames"]} frames of keys/values in each encoder block\'s memory',
+             '| per frame | filling: mean ms | steady: mean ms | steady: p95 ms | steady: slope ms/frame |',
+             '|---|---|---|---|---|']
+    for name in ('streaming', 're_encoding'):
+        fill, steady = result[name]['filling'], result[name]['steady']
+        lines.append(f'| {name} | {fill["mean_ms"]:.1f} | {steady["mean_ms"]:.1f} | {steady["p95_ms"]:.1f} | '
+                     f'{steady["slope_ms_per_frame"]:+.3f} |')
+    ratio = result['re_encoding']['steady']['mean_ms'] / result['streaming']['steady']['mean_ms']
+    lines.append(f'steady re-encoding / streaming: {ratio:.1f}x')
+    return '\n'.join(lines)
