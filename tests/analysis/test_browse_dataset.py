@@ -8,17 +8,13 @@ import cv2
 import numpy as np
 
 from svm.analysis.browse import browse_dataset, build_train_dataset, decode_instance_ids, draw_mot_sample
+from svm.testing import TINY_MOT_CONFIG, TOY_RECOGNITION_CONFIG, run_tool, tiny_data_options
 from svm.utils.config_checks import resolve_config
-from tests.conftest import REPO_ROOT, run_tool
-from tests.mot.conftest import TINY_CONFIG, tiny_data_options, tiny_mot  # noqa: F401  (fixture)
-from tests.recognition.conftest import toy_videos  # noqa: F401  (fixture)
-
-TOY_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py')
 
 
 def test_mot_clips_side_by_side(tiny_mot, tmp_path):
     """The command line on the tiny MOT config."""
-    proc = run_tool(['python', 'tools/misc/browse_dataset.py', TINY_CONFIG, '--output-dir', tmp_path, '--num', '2',
+    proc = run_tool(['python', 'tools/misc/browse_dataset.py', TINY_MOT_CONFIG, '--output-dir', tmp_path, '--num', '2',
                      '--cfg-options', *tiny_data_options(tiny_mot['root'])])
     paths = sorted(str(p) for p in tmp_path.glob('*_mot.png'))
     assert len(paths) == 2 and f'wrote 2 images to {tmp_path}' in proc.stdout
@@ -29,7 +25,7 @@ def test_mot_clips_side_by_side(tiny_mot, tmp_path):
 
 def test_mot_instance_ids_survive_the_pipeline(tiny_mot):
     """Without the mixing transforms every frame keeps its own boxes: the ids drawn are the ground truth's."""
-    cfg = resolve_config(TINY_CONFIG, dict(o.split('=', 1) for o in tiny_data_options(tiny_mot['root'])))
+    cfg = resolve_config(TINY_MOT_CONFIG, dict(o.split('=', 1) for o in tiny_data_options(tiny_mot['root'])))
     cfg.train_dataloader.dataset.pipeline = [
         step for step in cfg.train_dataloader.dataset.pipeline if not step['type'].startswith('Clip')]
     dataset, folded_ids = build_train_dataset(copy.deepcopy(cfg))
@@ -50,8 +46,9 @@ def test_mot_instance_ids_survive_the_pipeline(tiny_mot):
 
 
 def test_recognition_clip_strip(toy_videos, tmp_path):
-    cfg = resolve_config(TOY_CONFIG, {'train_dataloader.dataset.ann_file': str(toy_videos['train']),
-                                      'train_dataloader.dataset.data_prefix.video': str(toy_videos['root'])})
+    cfg = resolve_config(TOY_RECOGNITION_CONFIG, {
+        'train_dataloader.dataset.ann_file': str(toy_videos['train']),
+        'train_dataloader.dataset.data_prefix.video': str(toy_videos['root'])})
     paths = browse_dataset(cfg, str(tmp_path / 'out'), num=2, class_names=['left-to-right', 'right-to-left'])
     assert [osp.basename(p) for p in paths] == ['000000_recognition.png', '000007_recognition.png']
     image = cv2.imread(paths[1])

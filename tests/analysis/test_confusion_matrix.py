@@ -8,11 +8,10 @@ import pytest
 import torch
 
 from svm.analysis.confusion import (action_results, confusion_matrix, confusion_of_results, normalize_rows,
-                                   num_classes_of, summarize)
+                                    num_classes_of, summarize)
+from svm.testing import TOY_RECOGNITION_CONFIG, run_tool
 from svm.utils.config_checks import resolve_config
-from tests.conftest import REPO_ROOT, run_tool
 
-TOY_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py')  # 2 classes
 GT = [0, 0, 1, 1, 2, 2, 2]
 PRED = [0, 1, 1, 1, 2, 0, 2]
 
@@ -68,8 +67,8 @@ def test_tool_on_test_py_pickle(tmp_path):
     labels = tmp_path / 'classes.txt'
     labels.write_text('left-to-right\nright-to-left\n')
     out = tmp_path / 'cm.png'
-    proc = run_tool(['python', 'tools/analysis_tools/confusion_matrix.py', TOY_CONFIG, results, '--out', out, '--json',
-                     '--label-file', labels])
+    proc = run_tool(['python', 'tools/analysis_tools/confusion_matrix.py', TOY_RECOGNITION_CONFIG, results,
+                     '--out', out, '--json', '--label-file', labels])
     with open(out, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     saved = json.loads((tmp_path / 'cm.json').read_text())
@@ -80,16 +79,17 @@ def test_tool_on_test_py_pickle(tmp_path):
 
 
 def test_results_must_fit_the_config(tmp_path):
-    num_classes = num_classes_of(resolve_config(TOY_CONFIG))
+    num_classes = num_classes_of(resolve_config(TOY_RECOGNITION_CONFIG))
     assert num_classes == 2
     results = write_results(tmp_path / 'preds.pkl', [0, 0, 0, 1, 1], [0, 0, 1, 1, 1], 2)
-    result = confusion_of_results(str(results), num_classes, TOY_CONFIG)
+    result = confusion_of_results(str(results), num_classes, TOY_RECOGNITION_CONFIG)
     assert result['matrix'].tolist() == [[2, 1], [0, 2]] and result['top1'] == pytest.approx(0.8)
     # scores of a model with another number of classes are refused, and so are class names that do not fit
     with pytest.raises(ValueError, match='scores for 3 classes, config .* has 2'):
-        confusion_of_results(str(write_results(tmp_path / 'three.pkl', [0, 1], [0, 2], 3)), num_classes, TOY_CONFIG)
+        confusion_of_results(str(write_results(tmp_path / 'three.pkl', [0, 1], [0, 2], 3)), num_classes,
+                             TOY_RECOGNITION_CONFIG)
     with pytest.raises(ValueError, match='3 class names for the 2 classes'):
-        confusion_of_results(str(results), num_classes, TOY_CONFIG, ['a', 'b', 'c'])
+        confusion_of_results(str(results), num_classes, TOY_RECOGNITION_CONFIG, ['a', 'b', 'c'])
     not_recognition = tmp_path / 'detector.py'
     not_recognition.write_text("model = dict(type='YOLOX', bbox_head=dict(num_classes=1))\n")
     with pytest.raises(ValueError, match='model.cls_head.num_classes'):

@@ -8,7 +8,7 @@ from svm.analysis.backbone_benchmark import (EncoderSpec, encoder_step, format_t
                                              latency_runs, training_run)
 from svm.analysis.online_recognition_benchmark import benchmark_online_recognition, format_table, time_summary
 from svm.analysis.timing import memory_frames
-from tests.conftest import REPO_ROOT
+from svm.testing import REPO_ROOT
 
 TINY = EncoderSpec(arch='tiny', memory_len=3)
 

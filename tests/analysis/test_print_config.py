@@ -4,17 +4,16 @@ import re
 
 import pytest
 
+from svm.testing import TINY_MOT_CONFIG, run_tool
 from svm.utils.config_checks import resolve_config
-from tests.conftest import run_tool
-from tests.mot.conftest import TINY_CONFIG
 
 
 def test_prints_resolved_config_with_overrides(tmp_path):
     saved = tmp_path / 'resolved.py'
-    proc = run_tool(['python', 'tools/misc/print_config.py', TINY_CONFIG, '--cfg-options',
+    proc = run_tool(['python', 'tools/misc/print_config.py', TINY_MOT_CONFIG, '--cfg-options',
                      'model.detector.backbone.memory_len=7', 'train_dataloader.batch_size=5', '--save-path', saved])
-    text = resolve_config(TINY_CONFIG, {'model.detector.backbone.memory_len': 7,
-                                        'train_dataloader.batch_size': 5}).pretty_text
+    text = resolve_config(TINY_MOT_CONFIG, {'model.detector.backbone.memory_len': 7,
+                                            'train_dataloader.batch_size': 5}).pretty_text
     out = proc.stdout
     assert out.startswith('Config:\n') and text in out and f'saved to {saved}' in out
     # _base_ merged (the tracker comes from configs/_base_/models/bytetrack_svit-b16_yolox.py), overrides applied
@@ -26,9 +25,9 @@ def test_prints_resolved_config_with_overrides(tmp_path):
 
 def test_refuses_typo_and_parse_time_variable():
     with pytest.raises(KeyError, match=r'has no key .*did you mean .*train_dataloader'):
-        resolve_config(TINY_CONFIG, {'train_dataloadr.batch_size': 5})
+        resolve_config(TINY_MOT_CONFIG, {'train_dataloadr.batch_size': 5})
     with pytest.raises(KeyError, match=r"'max_epochs' is a variable of config.*train_cfg.max_epochs"):
-        resolve_config(TINY_CONFIG, {'max_epochs': 3})
+        resolve_config(TINY_MOT_CONFIG, {'max_epochs': 3})
 
 
 def test_syntax_error_names_file_and_line(tmp_path):
@@ -38,4 +37,3 @@ def test_syntax_error_names_file_and_line(tmp_path):
     child.write_text("_base_ = ['./base.py']\nc = 2\n")
     with pytest.raises(SyntaxError, match=re.escape(f'{base}, line 2')):
         resolve_config(str(child))
-

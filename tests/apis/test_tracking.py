@@ -10,8 +10,8 @@ from mmengine.registry import DefaultScope
 
 from svm.apis import TrackedFrame, Tracks, init_tracker, track_video
 from svm.apis import tracking
+from svm.testing import H, TINY_MOT_CONFIG, W, write_tiny_mot
 from svm.utils.checkpoint import UnsafeCheckpointError
-from tests.mot.conftest import H, TINY_CONFIG, W, write_tiny_mot
 
 NUM_FRAMES = 12
 # A random detector scores its many boxes anywhere in [0, 1]: keep the ~10 best per frame and let the
@@ -42,7 +42,7 @@ def video_file(frames_dir):
 def tracker():
     saved = dict(DefaultScope._instance_dict)  # init_tracker sets the global scope: keep it in this module
     torch.manual_seed(0)
-    yield init_tracker(TINY_CONFIG, cfg_options=OPTIONS)
+    yield init_tracker(TINY_MOT_CONFIG, cfg_options=OPTIONS)
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(saved)
 
@@ -59,8 +59,8 @@ def test_init_tracker_sets_the_scope_mmdet_api_needs(frames_dir):
     from mmengine.registry import init_default_scope
     DefaultScope._instance_dict.clear()  # a fresh process (the autouse fixture restores the scopes)
     with pytest.raises(KeyError, match='ClipTrackDataPreprocessor is not in the mmengine::model registry'):
-        init_track_model(TINY_CONFIG, device='cpu')
-    model = init_tracker(TINY_CONFIG)
+        init_track_model(TINY_MOT_CONFIG, device='cpu')
+    model = init_tracker(TINY_MOT_CONFIG)
     assert DefaultScope.get_current_instance().scope_name == 'mmdet'
     assert not model.training and model.cfg.default_scope == 'mmdet'
     frame = cv2.imread(osp.join(frames_dir, '000001.jpg'))
@@ -68,29 +68,29 @@ def test_init_tracker_sets_the_scope_mmdet_api_needs(frames_dir):
 
     DefaultScope._instance_dict.clear()
     init_default_scope('mmdet')  # the one line docs/mot.md gives for mmdet's own functions
-    assert type(init_track_model(TINY_CONFIG, device='cpu')).__name__ == 'StreamingByteTrack'
+    assert type(init_track_model(TINY_MOT_CONFIG, device='cpu')).__name__ == 'StreamingByteTrack'
 
 
 def test_init_tracker_loads_weights_strictly_and_safely(tracker, tmp_path):
     state = tracker.state_dict()
     good = tmp_path / 'good.pth'
     torch.save(dict(state_dict=state, meta=dict(dataset_meta=dict(classes=('pedestrian', )))), good)
-    model = init_tracker(TINY_CONFIG, str(good), cfg_options=OPTIONS)
+    model = init_tracker(TINY_MOT_CONFIG, str(good), cfg_options=OPTIONS)
     assert all(torch.equal(v, model.state_dict()[k]) for k, v in state.items())
     assert model.dataset_meta == dict(classes=('pedestrian', ))
 
     missing = tmp_path / 'missing_key.pth'
     torch.save(dict(state_dict={k: v for k, v in state.items() if 'bbox_head' not in k}), missing)
     with pytest.raises(KeyError, match='missing from the checkpoint: detector.bbox_head'):
-        init_tracker(TINY_CONFIG, str(missing))
+        init_tracker(TINY_MOT_CONFIG, str(missing))
     extra = tmp_path / 'extra_key.pth'
     torch.save(dict(state_dict={**state, 'detector.unknown.weight': torch.zeros(1)}), extra)
     with pytest.raises(KeyError, match='not in the model: detector.unknown.weight'):
-        init_tracker(TINY_CONFIG, str(extra))
+        init_tracker(TINY_MOT_CONFIG, str(extra))
     unsafe = tmp_path / 'unsafe.pth'
     torch.save(dict(state_dict=state, meta=dict(note=Tracks)), unsafe)  # a class: needs full unpickling
     with pytest.raises(UnsafeCheckpointError, match='refusing to load'):
-        init_tracker(TINY_CONFIG, str(unsafe))
+        init_tracker(TINY_MOT_CONFIG, str(unsafe))
 
 
 def test_track_video_on_a_frame_folder_yields_tracks_per_frame_at_bounded_state(tracker, frames_dir):

@@ -16,7 +16,7 @@ from svm.models.backbones import SViT
 from svm.models.layers import KVMemory
 from svm.models.layers.kv_memory import ExplicitKVMemory
 from svm.models.necks import SimplePyramid
-from tests.conftest import REPO_ROOT, run_tool
+from svm.testing import REPO_ROOT, run_tool
 
 L = 3  # memory length of the tiny models
 NUM_FRAMES = 8  # > 2 L: the memory fills, the ring buffer wraps and the policy acts five times

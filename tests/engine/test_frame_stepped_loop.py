@@ -12,8 +12,7 @@ from mmengine.runner import Runner
 from mmengine.structures import InstanceData
 
 from svm.engine.runner import split_clip_batch
-from tests.mot.conftest import tiny_data_options, tiny_mot  # noqa: F401  (fixture)
-from tests.mot.test_streaming_mot import build, data_batch, tiny_cfg
+from svm.testing import build_seeded_tracker, tiny_mot_config, tiny_mot_train_batch
 
 
 def hand_made_batch(num_clips: int = 2, num_frames: int = 3) -> dict:
@@ -69,10 +68,9 @@ class Recorder(Hook):
 
 @pytest.mark.parametrize('clip_forward', ['parallel', 'stream'])
 def test_tiny_training_steps_every_frame(tiny_mot, tmp_path, clip_forward):
-    cfg = tiny_cfg()
+    cfg = tiny_mot_config(tiny_mot['root'])
     cfg.model.clip_forward = clip_forward
     cfg.randomness = dict(seed=0)
-    cfg.merge_from_dict(dict(o.split('=') for o in tiny_data_options(tiny_mot['root'])))
     cfg.work_dir = str(tmp_path)
     cfg.train_cfg = dict(type='FrameSteppedTrainLoop', max_epochs=1, num_frames=2)
     cfg.val_dataloader = cfg.val_cfg = cfg.val_evaluator = None
@@ -144,14 +142,14 @@ def streamed(backbone, *frames):
 
 @pytest.fixture(scope='module')
 def clip_batch(tiny_mot):
-    return data_batch(tiny_mot, tiny_cfg())
+    return tiny_mot_train_batch(tiny_mot['root'])
 
 
 def memory_model(clip_forward: str):
-    cfg = tiny_cfg()
+    cfg = tiny_mot_config()
     cfg.model.clip_forward = clip_forward
     cfg.model.data_preprocessor.batch_augments = None  # the same size for the references
-    return build(cfg.model, alpha_init=1.0).train()  # alpha 1: the memory visibly matters
+    return build_seeded_tracker(cfg.model, alpha_init=1.0).train()  # alpha 1: the memory visibly matters
 
 
 def test_parallel_frame_steps_attend_to_their_own_frame(clip_batch):

@@ -1,0 +1,28 @@
+"""Helpers of svm's test suite, importable like mmengine.testing and mmdet.testing: the repository root,
+running the tools as a user would, the toy regression task, tiny MOT data and the tiny tracker config,
+tiny recognisers and toy videos. Nothing here needs pytest; the fixtures that use it are in
+tests/conftest.py.
+
+``svm.testing.toy_task`` (registers the toy task's modules) and ``svm.testing.toy_videos`` (a script)
+are not imported here.
+"""
+from .mot import (CLIP_LOADING, COLORS, PEDESTRIAN, TINY_MOT_CONFIG, H, W, build_seeded_tracker, render_frame,
+                  tiny_data_options, tiny_mot_config, tiny_mot_sources, tiny_mot_train_batch, tiny_seqinfo,
+                  tiny_track, write_converted_tiny_mot, write_still_image_json, write_tiny_mot)
+from .recognition import (CLIP_MEAN, CLIP_STD, TINY_ARCH, TOY_RECOGNITION_CONFIG, build_tiny_recognizer,
+                          tiny_recognizer_cfg, toy_video_options, write_toy_videos)
+from .tools import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, cfg_options, failure_excerpt, free_port,
+                    load_checkpoint_on_cpu, run_tool, train_toy)
+
+__all__ = [
+    # the repository, the tools and the toy regression task
+    'REPO_ROOT', 'TOY_REGRESSION_CONFIG', 'assert_same_state', 'cfg_options', 'failure_excerpt', 'free_port',
+    'load_checkpoint_on_cpu', 'run_tool', 'train_toy',
+    # tiny MOT data and tracker
+    'CLIP_LOADING', 'COLORS', 'H', 'PEDESTRIAN', 'TINY_MOT_CONFIG', 'W', 'build_seeded_tracker', 'render_frame',
+    'tiny_data_options', 'tiny_mot_config', 'tiny_mot_sources', 'tiny_mot_train_batch', 'tiny_seqinfo',
+    'tiny_track', 'write_converted_tiny_mot', 'write_still_image_json', 'write_tiny_mot',
+    # tiny recognisers and toy videos
+    'CLIP_MEAN', 'CLIP_STD', 'TINY_ARCH', 'TOY_RECOGNITION_CONFIG', 'build_tiny_recognizer', 'tiny_recognizer_cfg',
+    'toy_video_options', 'write_toy_videos',
+]

@@ -1,0 +1,139 @@
+"""Every example of the tools' --help, README.md and docs/*.md is valid: the paths they name exist, the
+options of documented commands exist, and the --cfg-options examples reach a shipped config (issue 13,
+defect 6)."""
+import os
+import re
+
+from svm.testing import REPO_ROOT, cfg_options, run_tool
+
+
+DOCS = [REPO_ROOT / 'README.md', *sorted((REPO_ROOT / 'docs').glob('*.md'))]
+DOC_PATH = re.compile(r'(?<![\w/.$-])((?:configs|tools|demo|svm|tests|requirements)/[\w./{},*-]*[\w/}*])')
+DOC_COMMAND = re.compile(r'(?:python|bash)\s+((?:tools|demo)/[\w/.-]+\.(?:py|sh))([^|;&#`]*)')
+CFG_OPTION = re.compile(r'(?<![\w/.-])([a-z_{},]+(?:\.[\w{},]+)+=[^\s`]*)')
+LAUNCHED = {'dist_train.sh': 'tools/train.py', 'slurm_train.sh': 'tools/train.py', 'dist_test.sh': 'tools/test.py',
+            'slurm_test.sh': 'tools/test.py'}
+
+
+def expand_braces(text):
+    """Shell brace expansion: 'a_{x,y}.py' -> ['a_x.py', 'a_y.py']."""
+    match = re.search(r'\{([^{}]*,[^{}]*)\}', text)
+    if not match:
+        return [text]
+    return [out for alt in match.group(1).split(',')
+            for out in expand_braces(text[:match.start()] + alt + text[match.end():])]
+
+
+def doc_lines(path):
+    """The lines of a document as a shell would see them: continuation lines joined, variables assigned in the
+    document (CFG=...) and $(basename ...) substituted, `for x in a b; do ...; done` unrolled; the assignments
+    themselves left out."""
+    text = path.read_text().replace('\\\n', ' ')
+    assigned = dict(re.findall(r'^\s*([A-Z][A-Z0-9_]*)=(\S+)', text, flags=re.M))
+    lines = []
+    for line in text.splitlines():
+        if re.match(r'\s*[A-Z][A-Z0-9_]*=\S+\s*(#.*)?$', line):
+            continue
+        for name, value in assigned.items():
+            line = line.replace('${' + name + '}', value).replace('$' + name, value)
+        line = re.sub(r'\$\(basename ([^)]+)\)', lambda m: os.path.basename(m.group(1)), line)
+        loop = re.search(r'for (\w+) in ([^;]+); do (.*?); done', line)
+        values = loop.group(2).split() if loop else [None]
+        for value in values:
+            lines.append(line if loop is None else
+                         loop.group(3).replace('${' + loop.group(1) + '}', value).replace('$' + loop.group(1), value))
+    return lines
+
+
+def test_every_path_named_in_readme_and_docs_exists():
+    missing = []
+    for doc in DOCS:
+        for line in doc_lines(doc):
+            for raw in DOC_PATH.findall(line):
+                for path in expand_braces(raw.rstrip('.,;:')):
+                    if not list(REPO_ROOT.glob(path)):
+                        missing.append(f'{doc.name}: {path}')
+    assert not missing, 'named in the documentation but absent:\n' + '\n'.join(sorted(set(missing)))
+
+
+def test_every_option_of_a_documented_command_exists():
+    """`python tools/X.py ... --flag` and `bash tools/dist_*.sh ... --flag` in the documentation: the tool
+    (train.py / test.py for the launchers) defines --flag."""
+    unknown, checked = [], 0
+    for doc in DOCS:
+        for line in doc_lines(doc):
+            for script, rest in DOC_COMMAND.findall(line):
+                source = (REPO_ROOT / LAUNCHED.get(os.path.basename(script), script)).read_text()
+                for flag in re.findall(r'(?<![\w-])(--[a-z][\w-]*)', rest):
+                    checked += 1
+                    if f"'{flag}'" not in source and f'"{flag}"' not in source:
+                        unknown.append(f'{doc.name}: {script} {flag}')
+    assert checked > 20 and not unknown, '\n'.join(unknown)
+
+
+def _help_text(tool):
+    return run_tool(['python', f'tools/{tool}.py', '--help']).stdout
+
+
+def _option_takes_effect(cfg, key: str) -> bool:
+    """Whether overriding dotted ``key`` reaches something: an existing entry, an argument of the typed module
+    (``type=...``) that holds it, or an argument of the Runner."""
+    from mmengine.registry import HOOKS, LOOPS, METRICS, MODELS, DefaultScope
+
+    from svm.utils.config_checks import RUNNER_KEYS, _init_parameters
+    node, parts = cfg._cfg_dict.to_dict(), key.split('.')
+    for depth, part in enumerate(parts):
+        container = node
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+            continue
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+            continue
+        if depth == 0:
+            return part in RUNNER_KEYS
+        if depth != len(parts) - 1 or not isinstance(container, dict) or 'type' not in container:
+            return False
+        with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+            cls = next((c for c in (r.get(container['type']) for r in (LOOPS, HOOKS, METRICS, MODELS)) if c), None)
+        if cls is None:
+            return False
+        names, open_ended = _init_parameters(cls)
+        return part in names or open_ended
+    return True
+
+
+def test_every_cfg_options_example_is_valid():
+    """Each `key=value` example of train.py / test.py --help and of the documentation parses with mmengine's
+    DictAction, passes svm's override checks and reaches an entry (or a module argument) of a shipped config."""
+    from mmengine.config import Config
+
+    from svm.utils.config_checks import check_override_keys
+    examples = []
+    for tool in ('train', 'test'):
+        help_text = _help_text(tool)
+        cfg_help = help_text[help_text.index('\n  --cfg-options') + 1:].split('\n  --', 1)[0]  # its help only
+        tokens = re.findall(r'\S+=\S+', cfg_help)
+        assert tokens, f'{tool}.py --help shows no --cfg-options example'
+        examples += [(f'{tool}.py --help', token.strip('"\'')) for token in tokens]
+    for doc in DOCS:
+        for line in doc_lines(doc):
+            for raw in CFG_OPTION.findall(line.replace('"', ' ').replace("'", ' ')):
+                examples += [(doc.name, option.rstrip('.,;:')) for option in expand_braces(raw)]
+    assert len(examples) >= 10
+    configs = [Config.fromfile(str(path)) for path in sorted((REPO_ROOT / 'configs').glob('*/svm/*.py'))]
+    invalid = []
+    for where, example in examples:
+        options = cfg_options(example)
+        key = next(iter(options))
+
+        def valid(cfg):
+            try:
+                check_override_keys(cfg, options)
+            except KeyError:
+                return False
+            return _option_takes_effect(cfg, key)
+
+        if not any(valid(cfg) for cfg in configs):
+            invalid.append(f'{where}: {example}')
+    assert not invalid, 'no shipped config takes these --cfg-options examples:\n' + '\n'.join(invalid)

@@ -1,0 +1,70 @@
+"""Overrides, configs and hook arguments that cannot work are refused before anything runs, naming the
+file, key or value and what would work (svm.utils.config_checks)."""
+import pytest
+from mmengine.config import Config
+
+from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, TOY_REGRESSION_CONFIG, run_tool
+from svm.utils.config_checks import check_hook_args, check_override_keys, load_config
+
+
+def test_syntax_error_names_the_base_file_and_line(tmp_path):
+    (tmp_path / 'base.py').write_text('model = dict(type="ToyRegressor",\n    hidden=8))\n')
+    (tmp_path / 'child.py').write_text("_base_ = ['./base.py']\nmodel = dict(hidden=4)\n")
+    with pytest.raises(SyntaxError, match=r'base\.py, line 2: .*hidden=8\)\)'):
+        load_config(str(tmp_path / 'child.py'))
+    (tmp_path / 'own.py').write_text('x = [1,\n')
+    with pytest.raises(SyntaxError, match=r'own\.py, line 1'):
+        load_config(str(tmp_path / 'own.py'))
+
+
+def test_override_of_a_parse_time_variable_is_refused_naming_the_keys_that_take_effect():
+    cfg = Config.fromfile(TINY_MOT_CONFIG)
+    with pytest.raises(KeyError, match=r"'data_root' is a variable of config .* would change nothing; override the "
+                                       r'keys that hold its value instead: train_dataloader\.dataset\.dataset\.datasets'
+                                       r'\.0\.data_root, val_dataloader\.dataset\.data_root'):
+        check_override_keys(cfg, {'data_root': '/nonexistent'})
+    with pytest.raises(KeyError, match=r"'max_epochs' is a variable .* instead: train_cfg\.max_epochs"):
+        check_override_keys(cfg, {'max_epochs': 3})
+    check_override_keys(cfg, {'train_cfg.max_epochs': 3, 'val_dataloader.dataset.data_root': '/x'})
+
+
+def test_typo_suggests_the_full_dotted_path():
+    cfg = Config.fromfile(TINY_MOT_CONFIG)
+    with pytest.raises(KeyError, match=r"has no key 'max_epoch'; did you mean train_cfg\.max_epochs"):
+        check_override_keys(cfg, {'max_epoch': 3})
+
+
+def test_misspelled_hook_argument_is_refused_before_training(monkeypatch):
+    cfg = Config.fromfile(TOY_REGRESSION_CONFIG)
+    cfg.merge_from_dict({'default_hooks.checkpoint.intervl': 1})
+    with pytest.raises(TypeError, match=r"default_hooks\.checkpoint \(\w*CheckpointHook\) .* 'intervl' \(did you mean "
+                                        r"'interval'\?\)"):
+        check_hook_args(cfg)
+    cfg = Config.fromfile(TOY_REGRESSION_CONFIG)
+    cfg.merge_from_dict({'default_hooks.checkpoint.save_optimizer': False, 'default_hooks.logger.interval': 2})
+    check_hook_args(cfg)  # CheckpointHook passes save_checkpoint's arguments on: accepted
+
+
+def test_non_numeric_optimizer_value_is_refused_before_training(tmp_path):
+    proc = run_tool(['python', 'tools/train.py', TOY_REGRESSION_CONFIG, '--work-dir', tmp_path,
+                     '--cfg-options', 'optim_wrapper.optimizer.lr=1e-3x'], check=False)
+    assert proc.returncode != 0
+    assert "optim_wrapper.optimizer.lr must be a number (or a tuple of numbers), got '1e-3x' (str)" in proc.stderr
+    assert not (tmp_path / 'iter_2.pth').exists()
+
+
+def test_negative_window_size_is_refused_when_the_model_is_built():
+    from svm.models.backbones import SViT
+    with pytest.raises(ValueError, match=r'window_size must be None, 0 \(global attention\) or a positive int per '
+                                         r'block, got -3'):
+        SViT(arch=dict(embed_dims=32, num_layers=2, num_heads=2, patch_size=8), img_size=32, window_size=-3,
+             with_cls_token=False)
+
+
+def test_every_shipped_config_passes_the_hook_check():
+    import glob
+    paths = sorted(glob.glob(str(REPO_ROOT / 'configs' / '**' / '*.py'), recursive=True))
+    paths = [p for p in paths if '/_base_/' not in p]
+    assert len(paths) > 20
+    for path in paths:
+        check_hook_args(Config.fromfile(path))
