@@ -1,5 +1,6 @@
 # make demo: the main job (small end-to-end run on generated data); make test: the test suite.
-# Both create or reuse the virtual environment .venv (see tools/setup_env.sh).
+# Both create or reuse the virtual environment .venv (see tools/setup_env.sh), as does
+# make mot-claims: streaming vs frame-based trackers over seeds and memory lengths (docs/demo.md).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.svm-env-stamp
@@ -16,7 +17,11 @@ demo: $(STAMP)
 	$(PY) tools/demo_main.py
 
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=20
 
 clean:
 	rm -rf work_dirs data/synthetic
+
+.PHONY: mot-claims
+mot-claims: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) tools/analysis_tools/stream_vs_space.py

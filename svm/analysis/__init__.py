@@ -8,6 +8,8 @@
 - :mod:`.encoder_comparison`: the three encoders on the synthetic order benchmark (compare_encoders.py);
 - :mod:`.memory_sweep`: a tracker tested at several memory lengths, and its plot (memory_sweep.py,
   plot_memory_sweep.py);
+- :mod:`.stream_vs_space`: streaming vs frame-based trackers over seeds and memory lengths
+  (stream_vs_space.py, ``make mot-claims``);
 - :mod:`.logs`: curves and training time from mmengine's json logs, a test run's metrics (analyze_logs.py);
 - :mod:`.confusion`: confusion matrices of recognition results (confusion_matrix.py);
 - :mod:`.browse`: a config's training pipeline drawn as images (browse_dataset.py).

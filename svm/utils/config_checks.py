@@ -23,7 +23,7 @@ def load_config(path: str) -> Config:
     ``_base_`` files) and the line; mmengine reports ``File "<unknown>"``."""
     try:
         return Config.fromfile(path)
-    except SyntaxError as err:
+    except SyntaxError:
         located = _find_syntax_error(path)
         if located is None:
             raise

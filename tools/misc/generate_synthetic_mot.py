@@ -17,10 +17,20 @@ shipped config on generated data reads:
 
     python tools/misc/generate_synthetic_mot.py --out data/tiny_mot --num-train 2 --num-val 1 \
         --num-frames 24 --width 128 --height 96
+
+- configs/mot/svm/stream-vs-space_bytetrack_svit-tiny_yolox_synthetic-mot-hard.py (the streaming vs frame-based
+  comparison, tools/analysis_tools/stream_vs_space.py): ``data/synthetic_mot_hard``, the ``hard`` preset
+  (long occlusions behind pillars, trees and each other, look-alikes that cross, people who stop, camera
+  shake; svm/datasets/synthetic/mot.py)::
+
+    python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot_hard --preset hard
+
+``--width``, ``--height`` and ``--num-frames`` default to the preset's (320, 192, 120 frames by default;
+150 frames in ``hard``).
 """
 import argparse
 
-from svm.datasets.synthetic.mot import SyntheticMOTConfig, convert_mot_benchmark, write_mot_benchmark
+from svm.datasets.synthetic.mot import PRESETS, convert_mot_benchmark, preset_config, write_mot_benchmark
 
 
 def parse_args(argv=None):
@@ -30,9 +40,11 @@ def parse_args(argv=None):
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--num-train', type=int, default=4, help='training sequences')
     parser.add_argument('--num-val', type=int, default=2, help='validation sequences')
-    parser.add_argument('--num-frames', type=int, default=120, help='frames per sequence')
-    parser.add_argument('--width', type=int, default=320, help='multiple of 32')
-    parser.add_argument('--height', type=int, default=192, help='multiple of 32')
+    parser.add_argument('--preset', default='default', choices=sorted(PRESETS),
+                        help="scene options: 'default' (make demo) or 'hard' (crowded, long occlusions)")
+    parser.add_argument('--num-frames', type=int, default=None, help="frames per sequence (default: the preset's)")
+    parser.add_argument('--width', type=int, default=None, help="multiple of 32 (default: the preset's)")
+    parser.add_argument('--height', type=int, default=None, help="multiple of 32 (default: the preset's)")
     parser.add_argument('--no-convert', action='store_true',
                         help='do not write the COCO-video json files (nor the half-split gt files)')
     return parser.parse_args(argv)
@@ -40,7 +52,8 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    cfg = SyntheticMOTConfig(width=args.width, height=args.height, num_frames=args.num_frames)
+    sizes = dict(width=args.width, height=args.height, num_frames=args.num_frames)
+    cfg = preset_config(args.preset, **{key: value for key, value in sizes.items() if value is not None})
     names = write_mot_benchmark(args.out, seed=args.seed, num_train=args.num_train,
                                 num_val=args.num_val, cfg=cfg, progress=True)
     print(f'\nwrote {sum(map(len, names.values()))} sequences to {args.out}: ' +

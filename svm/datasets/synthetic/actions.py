@@ -39,6 +39,8 @@ from typing import Dict, List, Tuple
 
 import numpy as np
 
+from .seeding import derived_seeds
+
 ACTION_CLASSES = ('forward', 'backward', 'forward_and_back', 'backward_and_back')
 MOTIONS = ('translate', 'rotate', 'scale')
 # The names of the classes when every base motion is of one kind.
@@ -233,8 +235,7 @@ def write_video(path: str, frames: np.ndarray, fps: int, lossless: bool = True) 
 
 def group_seeds(seed: int, num: int, split: str) -> List[int]:
     """Independent per-group seeds derived from the benchmark seed and the split."""
-    children = np.random.SeedSequence([seed, {'train': 0, 'val': 1}[split]]).spawn(num)
-    return [int(c.generate_state(1)[0]) for c in children]
+    return derived_seeds(seed, num, {'train': 0, 'val': 1}[split])
 
 
 def write_action_benchmark(out_dir: str, seed: int = 0, num_train: int = 150, num_val: int = 50,

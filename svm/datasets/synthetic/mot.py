@@ -16,18 +16,27 @@ Ground truth follows MOT17's conventions: 1-based frame numbers and pixel coordi
 extend past the image border, ``conf`` 1 (a target to evaluate), class 1 (pedestrian) and the visible
 fraction of the object (occlusion and truncation) in [0, 1]. A box is written for every frame in
 which any part of the object is inside the image, as MOT17 keeps occluded pedestrians annotated.
+
+Presets (:data:`PRESETS`, :func:`preset_config`): ``default`` is the benchmark of ``make demo``; ``hard`` is
+a crowded scene where a tracker needs to remember: static occluders (pillars, trees) in front of everyone,
+slow walkers that stay behind them and behind each other for many frames, look-alikes (one texture worn by
+two people) walking into each other, people who stop and walk on, and a shaking camera. Every option of the
+hard preset is off in the default one, and an option that is off draws no random number, so the default
+benchmark stays byte-identical.
 """
 from __future__ import annotations
 
 import os
 import os.path as osp
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from svm.datasets.mot.coco_video import convert_mot_challenge
 from svm.datasets.mot.mot_challenge import GT_FIELDS, SeqInfo, write_gt, write_seqinfo
+from .seeding import derived_seeds
 
 PEDESTRIAN = 1
 # what the shipped configs on generated data read (tools/misc/generate_synthetic_mot.py converts them)
@@ -51,6 +60,13 @@ class SyntheticMOTConfig:
     camera_amplitude: Tuple[float, float] = (40.0, 12.0)  # pan range in x and y
     camera_period: Tuple[float, float] = (90.0, 240.0)  # frames per pan cycle
     margin: int = 8  # an object is dropped once it is this far outside the view
+    # Options of the hard preset, off by default (they draw no random number when off):
+    occluders: Tuple[int, int] = (0, 0)  # static occluders in front of every object (inclusive range)
+    occluder_width: Tuple[float, float] = (20.0, 36.0)  # pillar width; a tree's crown is wider, its trunk narrower
+    lookalike_prob: float = 0.0  # chance that a new object wears the texture of one in view and walks into it
+    stop_prob: float = 0.0  # chance per frame that a walking object stops
+    stop_frames: Tuple[int, int] = (10, 40)  # how long it stands (inclusive range)
+    camera_shake: float = 0.0  # standard deviation (pixels) of the camera's frame-to-frame jitter
 
     def __post_init__(self):
         if self.width % 32 or self.height % 32:
@@ -61,6 +77,50 @@ class SyntheticMOTConfig:
         if self.obj_height[1] >= self.height:
             raise ValueError(f'obj_height {self.obj_height} must stay below the image height '
                              f'{self.height}')
+        for name in ('spawn_prob', 'lookalike_prob', 'stop_prob'):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f'{name} must be a probability in [0, 1], got {getattr(self, name)}')
+        if self.camera_shake < 0:
+            raise ValueError(f'camera_shake must be >= 0, got {self.camera_shake}')
+        for name in ('init_objects', 'occluders', 'stop_frames'):
+            low, high = getattr(self, name)
+            if not 0 <= low <= high:
+                raise ValueError(f'{name} must be an inclusive range 0 <= low <= high, got {(low, high)}')
+        if self.stop_prob > 0 and self.stop_frames[0] < 1:
+            raise ValueError(f'stop_frames must be at least 1 frame, got {self.stop_frames}')
+
+    @property
+    def shake_pad(self) -> int:
+        """World margin (pixels) on every side that the camera's jitter may reach: 3 standard deviations."""
+        return int(np.ceil(3 * self.camera_shake))
+
+
+# The hard preset: a crowded pedestrian scene where detections drop out for many frames (see the module
+# docstring). Sizes and frame rate are the default benchmark's; sequences are longer so that the long
+# occlusions have a track before and after them. As in the default benchmark, a person near a side may leave
+# the view and come back (the camera pans and shakes): its track then has a gap.
+PRESETS: Dict[str, dict] = {
+    'default': {},
+    'hard': dict(
+        num_frames=150,
+        init_objects=(5, 7),
+        max_objects=10,
+        spawn_prob=0.08,
+        speed=(0.5, 1.6),
+        occluders=(3, 4),
+        lookalike_prob=0.7,
+        stop_prob=0.015,
+        stop_frames=(15, 45),
+        camera_amplitude=(24.0, 8.0),  # a gentler pan: it would carry the slow walkers in and out at the sides
+        camera_shake=1.5),
+}
+
+
+def preset_config(name: str = 'default', **overrides) -> SyntheticMOTConfig:
+    """The :data:`PRESETS` entry ``name`` as a config, with ``overrides`` of its fields (e.g. ``width=160``)."""
+    if name not in PRESETS:
+        raise ValueError(f'unknown synthetic MOT preset {name!r}; choose one of {sorted(PRESETS)}')
+    return SyntheticMOTConfig(**{**PRESETS[name], **overrides})
 
 
 @dataclass
@@ -73,6 +133,8 @@ class _Object:
     vx: float
     vy: float
     texture: np.ndarray = field(repr=False)  # (h, w, 3) uint8
+    appearance: int = 0  # id of the texture: look-alikes share one
+    stopped: int = 0  # frames it still stands still
 
 
 def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: int) -> np.ndarray:
@@ -142,6 +204,39 @@ def make_object_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     return np.clip(tex, 0, 255).astype(np.uint8)
 
 
+def make_occluders(rng: np.random.Generator, height: int, width: int, num: int,
+                   pillar_width: Tuple[float, float]) -> Tuple[np.ndarray, np.ndarray]:
+    """``num`` static occluders standing in a world of (height, width) pixels, spread along it: grey
+    pillars over the whole height, or trees (a narrow trunk below a wide, leafy crown that hides heads
+    and shoulders). Their colours are muted and textured, apart from the saturated objects.
+
+    Returns:
+        mask (height, width) bool, True where an occluder is, and its colours (height, width, 3) uint8.
+    """
+    mask = np.zeros((height, width), bool)
+    colour = np.zeros((height, width, 3))
+    yy, xx = np.mgrid[0:height, 0:width]
+    grain = _smooth_noise(rng, height, width, 6)[..., None]
+    for i in range(num):
+        pw = rng.uniform(*pillar_width)
+        centre = (i + rng.uniform(0.2, 0.8)) * width / num  # one per slot: occluders all along the scene
+        if rng.random() < 0.5:  # pillar
+            part = np.abs(xx - centre) < pw / 2
+            shade = 0.75 + 0.25 * np.cos(np.clip((xx - centre) / pw * np.pi, -np.pi / 2, np.pi / 2))
+            tone = rng.uniform(70, 170) * np.array([1.0, 0.97, 0.92]) * shade[..., None]
+        else:  # tree: crown over the upper part, trunk below it
+            crown_y, crown_r = rng.uniform(0.12, 0.25) * height, rng.uniform(0.15, 0.22) * height
+            crown = ((xx - centre) / (0.8 * pw)) ** 2 + ((yy - crown_y) / crown_r) ** 2 < 1
+            trunk = (np.abs(xx - centre) < pw / 4) & (yy > crown_y)
+            part = crown | trunk
+            leaves = np.array([60, 110, 50]) * rng.uniform(0.7, 1.1)
+            bark = np.array([95, 75, 55]) * rng.uniform(0.8, 1.2)
+            tone = np.where(crown[..., None], leaves, bark) * np.ones((height, width, 1))
+        colour = np.where(part[..., None], tone * (0.8 + 0.4 * grain), colour)
+        mask |= part
+    return mask, np.clip(colour, 0, 255).astype(np.uint8)
+
+
 class SyntheticMOTSequence:
     """One deterministic synthetic sequence.
 
@@ -151,11 +246,19 @@ class SyntheticMOTSequence:
 
     Iterating yields ``(frame_id, image (H, W, 3) uint8 RGB, gt rows)`` for frame_id 1..num_frames,
     where each gt row is ``(frame, id, left, top, width, height, 1, 1, visibility)`` in MOT17's 1-based pixels.
+    While it iterates, :attr:`appearance_of` maps every track id created so far to the id of its texture
+    (look-alikes share one).
     """
 
     def __init__(self, seed: int, cfg: SyntheticMOTConfig = SyntheticMOTConfig()):
         self.seed = seed
         self.cfg = cfg
+        self.appearance_of: Dict[int, int] = {}
+
+    def camera_offsets(self) -> np.ndarray:
+        """The integer top-left corner of the view in the world at every frame, (num_frames, 2) as (x, y):
+        an object's image box is its world box minus this (the camera is the first draw of the seed)."""
+        return np.round(self._camera(np.random.default_rng(self.seed))).astype(int)
 
     def _camera(self, rng: np.random.Generator) -> np.ndarray:
         """Camera top-left in world coordinates for every frame, (num_frames, 2): a smooth pan."""
@@ -167,6 +270,10 @@ class SyntheticMOTSequence:
             phase = rng.uniform(0, 2 * np.pi)
             amp = cfg.camera_amplitude[axis]
             out[:, axis] = amp * (1 + np.sin(2 * np.pi * t / period + phase))
+        if cfg.camera_shake > 0:  # hand-held jitter on top of the pan, inside the world's extra margin
+            pad = cfg.shake_pad
+            jitter = np.clip(rng.normal(0, cfg.camera_shake, out.shape), -pad, pad)
+            out += pad + jitter
         return out
 
     def _new_object(self, rng: np.random.Generator, track_id: int, cam: np.ndarray,
@@ -183,35 +290,88 @@ class SyntheticMOTSequence:
             x = cam[0] + rng.uniform(0, cfg.width - w)
         else:  # just outside the side it walks in from
             x = cam[0] - w + 1 if direction > 0 else cam[0] + cfg.width - 1
-        return _Object(track_id, float(x), float(y), w, h, vx, vy, make_object_texture(rng, h, w))
+        return _Object(track_id, float(x), float(y), w, h, vx, vy, make_object_texture(rng, h, w),
+                       appearance=track_id)
+
+    def _lookalike(self, rng: np.random.Generator, track_id: int, cam: np.ndarray, twin: _Object,
+                   inside: bool) -> _Object:
+        """A new object with ``twin``'s texture and size, at nearly its depth, ahead of it and walking towards
+        it: the two cross, one hiding the other. In view at the start it stands a few widths ahead of
+        ``twin``; entering later, it comes in from the side ``twin`` walks towards."""
+        cfg = self.cfg
+        feet = twin.y + twin.h + rng.uniform(-6, 6)
+        direction = -1.0 if twin.vx > 0 else 1.0
+        if inside:
+            x = twin.x - direction * rng.uniform(1.5, 5) * twin.w
+            x = float(np.clip(x, cam[0] - twin.w / 2, cam[0] + cfg.width - twin.w / 2))
+        else:
+            x = cam[0] - twin.w + 1 if direction > 0 else cam[0] + cfg.width - 1
+        vx = direction * rng.uniform(*cfg.speed)
+        vy = rng.uniform(-cfg.vertical_speed, cfg.vertical_speed)
+        return _Object(track_id, float(x), float(feet - twin.h), twin.w, twin.h, vx, vy, twin.texture,
+                       appearance=twin.appearance)
+
+    def _spawn(self, rng: np.random.Generator, track_id: int, cam: np.ndarray, objects: Sequence[_Object],
+               inside: bool) -> _Object:
+        """A new object: with chance ``lookalike_prob``, the look-alike of one in ``objects`` that has none
+        yet (a texture is worn by two people at most), else a new one."""
+        cfg = self.cfg
+        worn = Counter(self.appearance_of.values())
+        singles = [o for o in objects if worn[o.appearance] == 1]
+        if cfg.lookalike_prob > 0 and singles and rng.random() < cfg.lookalike_prob:
+            obj = self._lookalike(rng, track_id, cam, singles[int(rng.integers(len(singles)))], inside)
+        else:
+            obj = self._new_object(rng, track_id, cam, inside)
+        self.appearance_of[track_id] = obj.appearance
+        return obj
+
+    def _walk(self, rng: np.random.Generator, obj: _Object, cam: np.ndarray) -> None:
+        """One frame of walking: the speed drifts; with ``stop_prob`` a walker in full view stops for
+        ``stop_frames`` (never at the border, where the shaking camera would show and hide it in turn)."""
+        cfg = self.cfg
+        obj.vx = float(np.clip(obj.vx + rng.normal(0, 0.05), -cfg.speed[1], cfg.speed[1]))
+        if abs(obj.vx) < cfg.speed[0]:
+            obj.vx = np.sign(obj.vx or 1.0) * cfg.speed[0]
+        if cfg.stop_prob > 0:
+            if obj.stopped > 0:
+                obj.stopped -= 1
+                return
+            in_view = cam[0] + cfg.margin <= obj.x and obj.x + obj.w <= cam[0] + cfg.width - cfg.margin
+            if in_view and rng.random() < cfg.stop_prob:
+                obj.stopped = int(rng.integers(cfg.stop_frames[0], cfg.stop_frames[1] + 1)) - 1
+                return
+        obj.x += obj.vx
+        obj.y += obj.vy
 
     def __iter__(self) -> Iterator[Tuple[int, np.ndarray, List[Tuple]]]:
         cfg = self.cfg
         rng = np.random.default_rng(self.seed)
         cams = self._camera(rng)
         amp_x, amp_y = cfg.camera_amplitude
-        world = make_background(rng, cfg.height + int(2 * amp_y) + 2, cfg.width + int(2 * amp_x) + 2)
+        pad = 2 * cfg.shake_pad
+        world = make_background(rng, cfg.height + int(2 * amp_y) + 2 + pad, cfg.width + int(2 * amp_x) + 2 + pad)
+        occluders = None
+        if cfg.occluders[1] > 0:  # from their own generator: with or without them, the people walk the same
+            occluder_rng = np.random.default_rng([self.seed, 1])
+            num = int(occluder_rng.integers(cfg.occluders[0], cfg.occluders[1] + 1))
+            occluders = make_occluders(occluder_rng, *world.shape[:2], num, cfg.occluder_width)
+        self.appearance_of = {}
         next_id = 1
         objects: List[_Object] = []
         for _ in range(int(rng.integers(cfg.init_objects[0], cfg.init_objects[1] + 1))):
-            objects.append(self._new_object(rng, next_id, cams[0], inside=True))
+            objects.append(self._spawn(rng, next_id, cams[0], objects, inside=True))
             next_id += 1
 
         for t in range(cfg.num_frames):
             cam = cams[t]
             if t > 0:
                 for obj in objects:
-                    obj.vx = float(np.clip(obj.vx + rng.normal(0, 0.05), -cfg.speed[1],
-                                           cfg.speed[1]))
-                    if abs(obj.vx) < cfg.speed[0]:
-                        obj.vx = np.sign(obj.vx or 1.0) * cfg.speed[0]
-                    obj.x += obj.vx
-                    obj.y += obj.vy
+                    self._walk(rng, obj, cam)
                 objects = [o for o in objects if not self._gone(o, cam)]
                 if len(objects) < cfg.max_objects and rng.random() < cfg.spawn_prob:
-                    objects.append(self._new_object(rng, next_id, cam, inside=False))
+                    objects.append(self._spawn(rng, next_id, cam, objects, inside=False))
                     next_id += 1
-            yield (t + 1, ) + self._render(world, cam, objects, t + 1)
+            yield (t + 1, ) + self._render(world, cam, objects, t + 1, occluders)
 
     def _gone(self, obj: _Object, cam: np.ndarray) -> bool:
         """True once the object has walked out of the view, past the margin."""
@@ -222,8 +382,8 @@ class SyntheticMOTSequence:
         return (right < -m and obj.vx < 0) or (left > self.cfg.width + m and obj.vx > 0) or \
             top > self.cfg.height + m or top + obj.h < -m
 
-    def _render(self, world: np.ndarray, cam: np.ndarray, objects: Sequence[_Object],
-                frame_id: int) -> Tuple[np.ndarray, List[Tuple]]:
+    def _render(self, world: np.ndarray, cam: np.ndarray, objects: Sequence[_Object], frame_id: int,
+                occluders: Optional[Tuple[np.ndarray, np.ndarray]] = None) -> Tuple[np.ndarray, List[Tuple]]:
         cfg = self.cfg
         H, W = cfg.height, cfg.width
         cx, cy = int(round(cam[0])), int(round(cam[1]))
@@ -241,6 +401,10 @@ class SyntheticMOTSequence:
                 continue
             img[y0:y1, x0:x1] = obj.texture[y0 - top:y1 - top, x0 - left:x1 - left]
             owner[y0:y1, x0:x1] = obj.track_id
+        if occluders is not None:  # in front of everyone: hides what is behind, visibility included
+            mask, colour = (o[cy:cy + H, cx:cx + W] for o in occluders)
+            img[mask] = colour[mask]
+            owner[mask] = 0
         ids, counts = np.unique(owner, return_counts=True)
         visible = dict(zip(ids.tolist(), counts.tolist()))
         rows = []
@@ -279,12 +443,6 @@ def write_sequence(out_dir: str, name: str, seed: int, cfg: SyntheticMOTConfig,
     return len(rows)
 
 
-def sequence_seeds(seed: int, num: int, offset: int) -> List[int]:
-    """Independent per-sequence seeds derived from the benchmark seed (stable across versions)."""
-    children = np.random.SeedSequence([seed, offset]).spawn(num)
-    return [int(c.generate_state(1)[0]) for c in children]
-
-
 def write_mot_benchmark(out_dir: str, seed: int = 0, num_train: int = 4, num_val: int = 2,
                         cfg: SyntheticMOTConfig = SyntheticMOTConfig(),
                         progress: bool = False) -> Dict[str, List[str]]:
@@ -296,7 +454,7 @@ def write_mot_benchmark(out_dir: str, seed: int = 0, num_train: int = 4, num_val
     names: Dict[str, List[str]] = {}
     todo = []
     for split, (num, first) in splits.items():
-        seeds = sequence_seeds(seed, num, first)
+        seeds = derived_seeds(seed, num, first)
         names[split] = [f'SYN-{first + i:02d}' for i in range(num)]
         todo += [(split, name, s) for name, s in zip(names[split], seeds)]
     bar = None
