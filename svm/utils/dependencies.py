@@ -1,7 +1,7 @@
 """Which of svm runs here: the torch-only core always, the OpenMMLab parts with the whole stack.
 
-The S-ViT backbone and its layers (:data:`TORCH_ONLY_MODULES`) need only PyTorch. Everything else
-(configs, registries, datasets, the MOT and recognition models, tools) needs the OpenMMLab stack of
+The S-ViT backbone, its layers and the backbone benchmarks (:data:`TORCH_ONLY_MODULES`) need only
+PyTorch. Everything else (configs, registries, datasets, the MOT and recognition models, tools) needs the OpenMMLab stack of
 :data:`REQUIRED`. ``import svm`` decides between the two:
 
 - none of the stack's packages is installed: svm runs torch-only, and importing an svm module outside the
@@ -30,7 +30,8 @@ HOW_TO_INSTALL = ('run `make test` (or `bash tools/setup_env.sh`) to create the 
 # the modules that import without the OpenMMLab stack (and the submodules of those ending in '.*')
 TORCH_ONLY_MODULES = ('svm', 'svm.version', 'svm.utils', 'svm.utils.dependencies', 'svm.models',
                       'svm.models.backbones', 'svm.models.backbones.svit', 'svm.models.backbones.clip_checkpoint',
-                      'svm.models.layers', 'svm.models.layers.*')
+                      'svm.models.layers', 'svm.models.layers.*', 'svm.analysis', 'svm.analysis.timing',
+                      'svm.analysis.backbone_benchmark', 'svm.analysis.gpu_report')
 
 
 def openmmlab_installed() -> bool:
@@ -82,7 +83,7 @@ class OpenMMLabFeatureGuard(importlib.abc.MetaPathFinder):
             missing = ', '.join(REQUIRED)
             raise ImportError(
                 f'{fullname} needs the OpenMMLab stack ({missing}), which is not installed; without it only '
-                f'the torch-only core imports (svm.models.backbones.svit, svm.models.layers). ' + HOW_TO_INSTALL,
+                f'the torch-only core imports (svm.models.backbones.svit, svm.models.layers and the backbone benchmarks of svm.analysis). ' + HOW_TO_INSTALL,
                 name=fullname)
         return None
 

@@ -1,0 +1,293 @@
+"""The CUDA path measured in one run (tools/analysis_tools/gpu_report.py): S-ViT alone and the whole
+tracker, under fp16 and bf16 autocast, written as one table (JSON rows and Markdown).
+
+Backbone (torch only: this part imports nothing of the OpenMMLab stack, so it runs where only a CUDA
+PyTorch is installed), for each attention layout (the release's windows of 14 and global attention), image
+size (H, W) and autocast dtype:
+
+- ``latency``: per-frame streaming latency of 'space', 'stream' and 'clip' along a video of N frames
+  (:func:`svm.analysis.backbone_benchmark.encoder_step`: 'clip' re-encodes its last ``clip_len`` frames),
+  summarised once the memory (for 'clip' its window) is full: median, p95, slope in ms per 100 frames,
+  the ratio to 'space' (medians), peak memory; 'stream' adds the size of its key/value memory
+  (:attr:`SViT.memory_nbytes`);
+- ``training``: forward + backward of a T-frame clip through 'stream' under autocast, parallel mode (causal
+  mask) against frame by frame: seconds per clip, peak memory, the speed-up and the largest gradient
+  difference.
+
+Tracker (:mod:`svm.analysis.tracker_benchmark`, the OpenMMLab stack imported only here): streaming
+inference of a MOT config's whole tracker, frames/s and peak memory. That module times no training
+iteration, so the table has none.
+
+Every measurement is guarded: an error (e.g. CUDA out of memory) becomes the row's ``error`` and the
+next measurement runs.
+"""
+import json
+import os
+import os.path as osp
+import platform
+import traceback
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from .backbone_benchmark import EncoderSpec, encoder_step
+from .timing import autocast, is_cuda, peak_mib, percentile, reset_peak, slope, synchronize, timed
+
+MODES = ('space', 'stream', 'clip')
+# the release's windowed layout and global attention (with CLIP's class token)
+LAYOUTS = {'window14': 14, 'global': 0}
+
+
+@dataclass
+class BackboneReportSpec:
+    """What the backbone part measures.
+
+    Args:
+        arch: 'b16', 'l14' or 'tiny' (see :class:`EncoderSpec`).
+        sizes: (H, W) frame sizes, multiples of the patch size.
+        dtypes: autocast dtypes, keys of :data:`svm.analysis.timing.DTYPES`.
+        layouts: name -> window size (0: global attention).
+        frames: N, video length of the latency runs.
+        warmup: untimed frames per encoder before its latency run.
+        clip_len: frames 'clip' re-encodes per frame (default: the memory length).
+        clip_frames: 'clip' is timed on the first ``clip_frames`` frames only (default: all N), as its cost is
+            constant once its window is full and it is the costliest mode by far (clip_len encodes a frame).
+        train_frames: T of the training run (0: no training run).
+        train_iters: timed training steps after one warm-up.
+    """
+    arch: str = 'b16'
+    memory_len: int = 32
+    memory_policy: str = 'merge'
+    sizes: Sequence[Tuple[int, int]] = ((224, 224), (800, 1440))
+    dtypes: Sequence[str] = ('fp16', 'bf16')
+    layouts: Dict[str, int] = field(default_factory=lambda: dict(LAYOUTS))
+    modes: Sequence[str] = MODES
+    frames: int = 128
+    warmup: int = 3
+    clip_len: Optional[int] = None
+    clip_frames: Optional[int] = None
+    train_frames: int = 8
+    train_iters: int = 3
+
+    def encoder_spec(self, layout: str) -> EncoderSpec:
+        return EncoderSpec(self.arch, self.memory_len, self.memory_policy, self.layouts[layout])
+
+
+def environment(device: str) -> Dict[str, str]:
+    """The device's name and the versions the figures belong to."""
+    name = torch.cuda.get_device_name(device) if is_cuda(device) else \
+        f'CPU {platform.processor() or platform.machine()} ({torch.get_num_threads()} threads)'
+    return dict(device=str(device), device_name=name, torch=torch.__version__, cuda=str(torch.version.cuda),
+                cudnn=str(torch.backends.cudnn.version()) if is_cuda(device) else 'n/a')
+
+
+def guarded(row: Dict, measure: Callable[[], Dict], device: str, log: Callable[[str], None] = print) -> Dict:
+    """``row`` updated with ``measure()``'s figures, or with ``error`` (type and message) if it raises, so that
+    one failed measurement (e.g. CUDA out of memory) leaves the others to run."""
+    label = ', '.join(f'{k}={v}' for k, v in row.items())
+    log(f'[gpu_report] {label} ...')
+    try:
+        row.update(measure())
+        row['error'] = None
+        log(f'[gpu_report] {label}: done')
+    except Exception as err:  # noqa: BLE001  (the table records any failure and goes on)
+        row['error'] = f'{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ""}'
+        log(f'[gpu_report] {label}: FAILED {row["error"]}\n{traceback.format_exc(limit=3)}')
+    finally:
+        if is_cuda(device):
+            torch.cuda.empty_cache()
+    return row
+
+
+@torch.no_grad()
+def streaming_latency(spec: BackboneReportSpec, layout: str, size: Tuple[int, int], dtype: str,
+                      device: str) -> List[Dict]:
+    """Per-frame latency of each mode of ``spec.modes`` along one (1, N, 3, H, W) noise video, the encoders
+    taking turns frame by frame (a load from elsewhere hits them alike); one figure dict per mode."""
+    encoder_spec = spec.encoder_spec(layout)
+    clip_len = spec.clip_len or spec.memory_len
+    torch.manual_seed(0)
+    video = torch.randn(1, spec.frames, 3, *size, device=device)
+    encoders = {mode: encoder_spec.build(mode, device).eval() for mode in spec.modes}
+    times = {mode: [] for mode in encoders}
+    peaks = {mode: 0. for mode in encoders}
+    with autocast(device, dtype):
+        for encoder in encoders.values():
+            for t in range(spec.warmup):
+                encoder_step(encoder, video, t % spec.frames, clip_len)
+            encoder.reset_memory()
+        for t in range(spec.frames):
+            for mode, encoder in encoders.items():
+                if mode == 'clip' and t >= (spec.clip_frames or spec.frames):
+                    continue
+                reset_peak(device)
+                times[mode].append(timed(lambda: encoder_step(encoder, video, t, clip_len), device) * 1e3)
+                peaks[mode] = max(peaks[mode], peak_mib(device))
+    space_median = None
+    figures = []
+    for mode, encoder in encoders.items():
+        full_from = {'stream': spec.memory_len, 'clip': clip_len}.get(mode, 1) - 1
+        steady = times[mode][full_from:] or times[mode]
+        row = dict(mode=mode, frames=len(times[mode]), steady_from_frame=full_from, median_ms=percentile(steady, 50),
+                   p95_ms=percentile(steady, 95), slope_ms_per_100_frames=100 * slope(steady),
+                   first_frame_ms=times[mode][0], peak_mib=peaks[mode])
+        if mode == 'stream':
+            row['memory_mib'] = encoder.memory_nbytes / 2**20
+            row['memory_nbytes'] = encoder.memory_nbytes
+        if mode == 'space':
+            space_median = row['median_ms']
+        figures.append(row)
+    for row in figures:
+        row['x_space'] = row['median_ms'] / space_median if space_median else None
+    return figures
+
+
+def parallel_vs_frame_by_frame(spec: BackboneReportSpec, layout: str, size: Tuple[int, int], dtype: str,
+                               device: str) -> Dict:
+    """Forward + backward of one (1, T, 3, H, W) clip through 'stream' under autocast: parallel mode against
+    frame by frame (one backward for the clip), median seconds over ``train_iters`` steps after one warm-up
+    each, peak memory of each, the speed-up, and the largest gradient difference (with the largest gradient,
+    its scale)."""
+    torch.manual_seed(0)
+    model = spec.encoder_spec(layout).build('stream', device).train()
+    T = spec.train_frames
+    clip = torch.randn(1, T, 3, *size, device=device)
+
+    def parallel() -> None:
+        model.zero_grad(set_to_none=True)
+        with autocast(device, dtype):
+            out = model(clip)[-1]
+        out.float().square().mean().backward()
+
+    def frame_by_frame() -> None:
+        model.zero_grad(set_to_none=True)
+        model.reset_memory()
+        with autocast(device, dtype):
+            outs = [model(clip[:, t])[-1] for t in range(T)]
+        torch.stack(outs, 1).float().square().mean().backward()
+
+    runs = dict(parallel=parallel, frame_by_frame=frame_by_frame)
+    grads, times, peaks = {}, {name: [] for name in runs}, {name: 0. for name in runs}
+    for name, run in runs.items():  # warm-up, and the gradients to compare
+        run()
+        synchronize(device)
+        grads[name] = [p.grad.detach().float().clone() for p in model.parameters() if p.grad is not None]
+    for _ in range(spec.train_iters):
+        for name, run in runs.items():
+            reset_peak(device)
+            times[name].append(timed(run, device))
+            peaks[name] = max(peaks[name], peak_mib(device))
+    model.reset_memory()
+    result = dict(train_frames=T)
+    for name in runs:
+        result[f'{name}_s'] = percentile(times[name], 50)
+        result[f'{name}_peak_mib'] = peaks[name]
+    result['speedup'] = result['frame_by_frame_s'] / result['parallel_s']
+    result['max_grad_diff'] = max((a - b).abs().max().item() for a, b in zip(grads['parallel'],
+                                                                              grads['frame_by_frame']))
+    result['max_grad'] = max(g.abs().max().item() for g in grads['parallel'])
+    return result
+
+
+def backbone_rows(spec: BackboneReportSpec, device: str, log: Callable[[str], None] = print) -> List[Dict]:
+    """Every backbone measurement of ``spec`` (layouts x sizes x dtypes: latency, training), one row per
+    figure set, each guarded (:func:`guarded`)."""
+    rows = []
+    for layout in spec.layouts:
+        for size in spec.sizes:
+            for dtype in spec.dtypes:
+                where = dict(part='backbone', layout=layout, size=f'{size[0]}x{size[1]}', dtype=dtype)
+                latency = guarded(dict(where, measurement='latency'),
+                                  lambda: dict(modes=streaming_latency(spec, layout, size, dtype, device)), device, log)
+                # one row per mode, or the one error row
+                rows += [{**latency, **mode} for mode in latency.pop('modes', [])] or [latency]
+                if spec.train_frames:
+                    rows.append(guarded(dict(where, measurement='training'),
+                                        lambda: parallel_vs_frame_by_frame(spec, layout, size, dtype, device),
+                                        device, log))
+    return rows
+
+
+def tracker_rows(config: str, sizes: Sequence[Tuple[int, int]], dtypes: Sequence[str], frames: int, warmup: int,
+                 device: str, checkpoint: Optional[str] = None, log: Callable[[str], None] = print) -> List[Dict]:
+    """Streaming inference of ``config``'s whole tracker (:func:`~svm.analysis.tracker_benchmark.
+    benchmark_tracker_config`) at each size and dtype: frames/s, latency and peak memory of the whole tracker
+    and of its backbone, one guarded row each. Imports the OpenMMLab stack (here only, inside the guard: without
+    it the rows say what to install)."""
+    rows = []
+    for size in sizes:
+        for dtype in dtypes:
+            def measure(size=size, dtype=dtype) -> Dict:
+                from svm.analysis.tracker_benchmark import benchmark_tracker_config
+                from svm.utils.config_checks import resolve_config
+                result = benchmark_tracker_config(resolve_config(config), config, checkpoint, tuple(size), frames,
+                                                  warmup, device, dtype)
+                return dict(frames=frames, warmup=warmup, fps=result['tracker']['fps'],
+                            median_ms=result['tracker']['median_ms'], p95_ms=result['tracker']['p95_ms'],
+                            backbone_median_ms=result['backbone_in_tracker']['median_ms'],
+                            backbone_share=result['backbone_share'], peak_mib=result['peak_mib_tracker'],
+                            memory_mib=result['memory_buffers_mib'])
+            rows.append(guarded(dict(part='tracker', config=osp.basename(config), size=f'{size[0]}x{size[1]}',
+                                     dtype=dtype, measurement='streaming inference'), measure, device, log))
+    return rows
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ''
+    if isinstance(value, float):
+        return f'{value:.3g}' if abs(value) < 1e-2 and value else f'{value:.2f}'
+    return str(value)
+
+
+def format_markdown(rows: Sequence[Dict], env: Dict[str, str], notes: Sequence[str] = ()) -> str:
+    """The rows as Markdown: a line naming the device and versions, then one table per measurement (columns:
+    the union of its rows' keys in order of appearance, the error last), then ``notes``."""
+    lines = [f"# GPU report: {env['device_name']}",
+             f"torch {env['torch']}, CUDA {env['cuda']}, cuDNN {env['cudnn']}, device {env['device']}"]
+    kinds = list(dict.fromkeys((row['part'], row['measurement']) for row in rows))
+    for part, measurement in kinds:
+        group = [row for row in rows if (row['part'], row['measurement']) == (part, measurement)]
+        columns = [key for key in dict.fromkeys(k for row in group for k in row)
+                   if key not in ('part', 'measurement', 'error')] + ['error']
+        lines += ['', f'## {part}: {measurement}', '| ' + ' | '.join(columns) + ' |',
+                  '|' + '---|' * len(columns)]
+        lines += ['| ' + ' | '.join(_cell(row.get(key)) for key in columns) + ' |' for row in group]
+    if notes:
+        lines += [''] + [f'- {note}' for note in notes]
+    return '\n'.join(lines) + '\n'
+
+
+def write_report(rows: Sequence[Dict], env: Dict[str, str], out_dir: str, notes: Sequence[str] = (),
+                 name: str = 'gpu_report') -> Tuple[str, str]:
+    """``<out_dir>/<name>.json`` (environment, notes, rows) and ``<out_dir>/<name>.md``; returns both paths."""
+    os.makedirs(out_dir, exist_ok=True)
+    json_path, md_path = osp.join(out_dir, f'{name}.json'), osp.join(out_dir, f'{name}.md')
+    with open(json_path, 'w') as f:
+        json.dump(dict(environment=env, notes=list(notes), rows=list(rows)), f, indent=2)
+    with open(md_path, 'w') as f:
+        f.write(format_markdown(rows, env, notes))
+    return json_path, md_path
+
+
+def run_report(spec: BackboneReportSpec, device: str, out_dir: str, tracker_config: Optional[str] = None,
+               tracker_frames: int = 300, tracker_warmup: int = 31, tracker_sizes: Optional[Sequence] = None,
+               log: Callable[[str], None] = print) -> Tuple[List[Dict], str, str]:
+    """The backbone measurements, then (given ``tracker_config``) the whole tracker's at ``tracker_sizes``
+    (default: the largest of ``spec.sizes``), written by :func:`write_report` after each part, so that a run
+    cut short keeps what it measured. Returns (rows, JSON path, Markdown path)."""
+    env = environment(device)
+    log(f"[gpu_report] {env['device_name']}, torch {env['torch']}, CUDA {env['cuda']}")
+    notes = [f'backbone: SViT-{spec.arch}, memory {spec.memory_len} {spec.memory_policy}, {spec.frames} frames '
+             f'(latency: steady part once the memory is full; clip re-encodes {spec.clip_len or spec.memory_len} '
+             f'frames per frame, timed on the first {spec.clip_frames or spec.frames}), training: '
+             f'{spec.train_frames}-frame clip, median of {spec.train_iters} steps',
+             'tracker: streaming inference only (svm.analysis.tracker_benchmark times no training iteration)']
+    rows = backbone_rows(spec, device, log)
+    paths = write_report(rows, env, out_dir, notes)
+    if tracker_config:
+        sizes = tracker_sizes or [max(spec.sizes, key=lambda s: s[0] * s[1])]
+        rows += tracker_rows(tracker_config, sizes, spec.dtypes, tracker_frames, tracker_warmup, device, log=log)
+        paths = write_report(rows, env, out_dir, notes)
+    return rows, paths[0], paths[1]
