@@ -46,19 +46,22 @@ def encoder_step(encoder: nn.Module, video: torch.Tensor, t: int, clip_len: int)
 
 @torch.no_grad()
 def latency_along_video(encoders: Dict[str, nn.Module], video: torch.Tensor, clip_len: int, warmup: int = 3,
-                        device: str = 'cpu', dtype: str = 'fp32', progress: bool = False) -> Dict[str, Dict]:
+                        device: str = 'cpu', dtype: str = 'fp32', progress: bool = False,
+                        max_frames: Optional[Dict[str, int]] = None) -> Dict[str, Dict]:
     """Milliseconds to produce the features of each frame of a (B, N, 3, H, W) video as it arrives
     (:func:`encoder_step`), per encoder, and the peak memory of each (MiB, see
     :func:`svm.analysis.timing.peak_mib`: on CUDA the most allocated during one of its frames).
 
     Every encoder first runs ``warmup`` untimed frames (the first frames of the video, cyclically) and is
     reset; then the encoders take turns frame by frame, so that on a shared machine they see the same load.
+    ``max_frames[name]`` times that encoder on the first frames only (its cost stops changing once its
+    window is full, e.g. 'clip'); the others run the whole video.
 
     Returns:
         ``{name: {'ms_per_frame': [N floats], 'peak_mib': float}}``.
     """
-    from mmengine.utils import ProgressBar
     num_frames = video.shape[1]
+    limits = {name: (max_frames or {}).get(name) or num_frames for name in encoders}
     times = {name: [] for name in encoders}
     peaks = {name: 0. for name in encoders}
     with autocast(device, dtype):
@@ -67,9 +70,14 @@ def latency_along_video(encoders: Dict[str, nn.Module], video: torch.Tensor, cli
             for t in range(warmup):
                 encoder_step(encoder, video, t % num_frames, clip_len)
             encoder.reset_memory()
-        bar = ProgressBar(num_frames) if progress else None
+        bar = None
+        if progress:
+            from mmengine.utils import ProgressBar  # only here: the timing itself needs only torch
+            bar = ProgressBar(num_frames)
         for t in range(num_frames):
             for name, encoder in encoders.items():
+                if t >= limits[name]:
+                    continue
                 reset_peak(device)
                 times[name].append(timed(lambda: encoder_step(encoder, video, t, clip_len), device) * 1e3)
                 peaks[name] = max(peaks[name], peak_mib(device))

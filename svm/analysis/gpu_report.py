@@ -31,7 +31,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from .backbone_benchmark import EncoderSpec, encoder_step
+from .backbone_benchmark import EncoderSpec, latency_along_video
 from .timing import autocast, is_cuda, peak_mib, percentile, reset_peak, slope, synchronize, timed
 
 MODES = ('space', 'stream', 'clip')
@@ -109,21 +109,11 @@ def streaming_latency(spec: BackboneReportSpec, layout: str, size: Tuple[int, in
     clip_len = spec.clip_len or spec.memory_len
     torch.manual_seed(0)
     video = torch.randn(1, spec.frames, 3, *size, device=device)
-    encoders = {mode: encoder_spec.build(mode, device).eval() for mode in spec.modes}
-    times = {mode: [] for mode in encoders}
-    peaks = {mode: 0. for mode in encoders}
-    with autocast(device, dtype):
-        for encoder in encoders.values():
-            for t in range(spec.warmup):
-                encoder_step(encoder, video, t % spec.frames, clip_len)
-            encoder.reset_memory()
-        for t in range(spec.frames):
-            for mode, encoder in encoders.items():
-                if mode == 'clip' and t >= (spec.clip_frames or spec.frames):
-                    continue
-                reset_peak(device)
-                times[mode].append(timed(lambda: encoder_step(encoder, video, t, clip_len), device) * 1e3)
-                peaks[mode] = max(peaks[mode], peak_mib(device))
+    encoders = {mode: encoder_spec.build(mode, device) for mode in spec.modes}
+    measured = latency_along_video(encoders, video, clip_len, spec.warmup, device, dtype,
+                                   max_frames=dict(clip=spec.clip_frames) if spec.clip_frames else None)
+    times = {mode: measured[mode]['ms_per_frame'] for mode in encoders}
+    peaks = {mode: measured[mode]['peak_mib'] for mode in encoders}
     space_median = None
     figures = []
     for mode, encoder in encoders.items():
