@@ -6,6 +6,9 @@ a stream, one frame at a time.
     for index, image, tracks in track_video(tracker, 'video.mp4'):   # or a folder, 0 (webcam), 'rtsp://...'
         print(index, tracks.ids, tracks.bboxes)
 
+A tracker with an action head (:class:`svm.models.mot.StreamingByteTrackRecognizer`) also scores the video's
+action online, from the same backbone pass: :func:`svm.apis.track_and_recognize`.
+
 Each frame goes through the config's test pipeline (as ``tools/test.py`` reads it, with the image given
 instead of loaded), the streaming backbone (one step: its memory holds at most ``memory_len`` frames) and
 the tracker. The tracker's per-track history is cut to what it reads (ByteTrack and OC-SORT), so nothing
@@ -169,8 +172,8 @@ def trim_tracker_history(tracker, keep: Optional[int]) -> None:
                 del history[:len(history) - keep]
 
 
-def _frame_tracks(track_sample, score_thr: float) -> Tracks:
-    pred = track_sample.video_data_samples[0].pred_track_instances
+def _frame_tracks(frame_sample, score_thr: float) -> Tracks:
+    pred = frame_sample.pred_track_instances
     keep = pred.scores >= score_thr
     return Tracks(bboxes=pred.bboxes[keep].detach().cpu().numpy().astype(np.float32).reshape(-1, 4),
                   scores=pred.scores[keep].detach().cpu().numpy().astype(np.float32),
@@ -186,6 +189,15 @@ def reset_tracker(tracker: torch.nn.Module) -> None:
     tracker.tracker.reset()
     if hasattr(tracker, '_video_id'):
         tracker._video_id = None
+
+
+def _frames_of(source: Union[SourceLike, VideoSource, Iterable[np.ndarray]], caller: str) -> Iterable[np.ndarray]:
+    if isinstance(source, (str, int, Path, VideoSource)):
+        return open_video_source(source)
+    if isinstance(source, np.ndarray) and source.ndim == 3:
+        raise TypeError(f'{caller} takes a video (a path, URL, webcam index or an iterable of frames), '
+                        'got a single image: pass [image]')
+    return source
 
 
 def track_video(tracker: torch.nn.Module,
@@ -208,17 +220,14 @@ def track_video(tracker: torch.nn.Module,
     """
     if not hasattr(tracker, 'cfg'):
         raise TypeError('track_video needs a model from svm.apis.init_tracker (with the config as model.cfg)')
-    if isinstance(source, (str, int, Path, VideoSource)):
-        frames = open_video_source(source)
-    elif isinstance(source, np.ndarray) and source.ndim == 3:
-        raise TypeError('track_video takes a video (a path, URL, webcam index or an iterable of frames), '
-                        'got a single image: pass [image]')
-    else:
-        frames = source
-    return _track(tracker, frames, score_thr, max_frames)
+    frames = _frames_of(source, 'track_video')
+    return (TrackedFrame(index, image, _frame_tracks(frame_sample, score_thr))
+            for index, image, frame_sample in _stream(tracker, frames, max_frames))
 
 
-def _track(tracker, frames, score_thr: float, max_frames: Optional[int]) -> Iterator[TrackedFrame]:
+def _stream(tracker, frames, max_frames: Optional[int]) -> Iterator[tuple]:
+    """Run the model's test step on each frame in turn; yields ``(index, image, frame_sample)``, the frame
+    sample carrying the model's predictions for that frame."""
     scope = tracker.cfg.get('default_scope', 'mmdet')
     with DefaultScope.overwrite_default_scope(scope):
         pipeline = Compose(frame_pipeline(tracker.cfg))
@@ -242,4 +251,5 @@ def _track(tracker, frames, score_thr: float, max_frames: Optional[int]) -> Iter
         with torch.no_grad():
             result = tracker.test_step(default_collate([data]))[0]
         trim_tracker_history(tracker.tracker, history_len)
-        yield TrackedFrame(index, image, _frame_tracks(result, score_thr))
+        yield index, image, result.video_data_samples[0]
+

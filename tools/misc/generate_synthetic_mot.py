@@ -25,12 +25,23 @@ shipped config on generated data reads:
 
     python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot_hard --preset hard
 
+- the tracker that also recognises a video-level action (issue 16): ``data/synthetic_mot_flow``, the ``flow``
+  preset (the default scene in 60-frame sequences with a gentler pan) where everyone in a sequence walks left
+  (class 0, ``walk-left``) or everyone walks right (class 1, ``walk-right``), alternating over the sequences. Besides
+  the MOT17 files it writes mmaction2 RawframeDataset lists ``<out>/annotations/{train,val}_flow_rawframes.txt``
+  (lines ``train/SYN-01/img1 60 0``: frame folder under ``<out>``, frames, label) and
+  ``<out>/annotations/flow_classes.txt``::
+
+    python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot_flow --preset flow \
+        --num-train 16 --num-val 8
+
 ``--width``, ``--height`` and ``--num-frames`` default to the preset's (320, 192, 120 frames by default;
-150 frames in ``hard``).
+150 frames in ``hard``, 60 in ``flow``).
 """
 import argparse
 
-from svm.datasets.synthetic.mot import PRESETS, convert_mot_benchmark, preset_config, write_mot_benchmark
+from svm.datasets.synthetic.mot import (FLOW_CLASSES, PRESETS, convert_mot_benchmark, preset_config,
+                                        write_mot_benchmark)
 
 
 def parse_args(argv=None):
@@ -41,7 +52,8 @@ def parse_args(argv=None):
     parser.add_argument('--num-train', type=int, default=4, help='training sequences')
     parser.add_argument('--num-val', type=int, default=2, help='validation sequences')
     parser.add_argument('--preset', default='default', choices=sorted(PRESETS),
-                        help="scene options: 'default' (make demo) or 'hard' (crowded, long occlusions)")
+                        help="scene options: 'default' (make demo), 'hard' (crowded, long occlusions) or 'flow' "
+                        "(a walk-left / walk-right class per sequence, with RawframeDataset lists)")
     parser.add_argument('--num-frames', type=int, default=None, help="frames per sequence (default: the preset's)")
     parser.add_argument('--width', type=int, default=None, help="multiple of 32 (default: the preset's)")
     parser.add_argument('--height', type=int, default=None, help="multiple of 32 (default: the preset's)")
@@ -54,8 +66,9 @@ def main(argv=None):
     args = parse_args(argv)
     sizes = dict(width=args.width, height=args.height, num_frames=args.num_frames)
     cfg = preset_config(args.preset, **{key: value for key, value in sizes.items() if value is not None})
-    names = write_mot_benchmark(args.out, seed=args.seed, num_train=args.num_train,
-                                num_val=args.num_val, cfg=cfg, progress=True)
+    flow_classes = FLOW_CLASSES if args.preset == 'flow' else None
+    names = write_mot_benchmark(args.out, seed=args.seed, num_train=args.num_train, num_val=args.num_val,
+                                cfg=cfg, flow_classes=flow_classes, progress=True)
     print(f'\nwrote {sum(map(len, names.values()))} sequences to {args.out}: ' +
           ', '.join(f'{split}: {" ".join(n)}' for split, n in names.items()))
     if not args.no_convert:

@@ -1,7 +1,8 @@
 """Deterministic synthetic benchmarks written in the real on-disk formats (no downloads).
 
 - :mod:`.mot`: a multi-object tracking benchmark in the MOT17 layout (written with
-  :mod:`svm.datasets.mot.mot_challenge`).
+  :mod:`svm.datasets.mot.mot_challenge`), optionally with a per-video crowd-flow class (:data:`FLOW_CLASSES`)
+  listed for mmaction2's RawframeDataset.
 - :mod:`.actions`: an action benchmark (mp4 + mmaction2 video list) whose classes differ only in
   the order of their frames.
 
@@ -9,10 +10,11 @@ Importing this package registers nothing and touches no files; the ``write_*`` a
 """
 from .actions import (ACTION_CLASSES, SyntheticActionConfig, frame_order, read_video,
                       render_action_group, write_action_benchmark)
-from .mot import SyntheticMOTConfig, SyntheticMOTSequence, convert_mot_benchmark, write_mot_benchmark
+from .mot import (FLOW_CLASSES, SyntheticMOTConfig, SyntheticMOTSequence, convert_mot_benchmark,
+                  write_flow_annotations, write_mot_benchmark)
 
 __all__ = [
-    'ACTION_CLASSES', 'SyntheticActionConfig', 'SyntheticMOTConfig', 'SyntheticMOTSequence',
+    'ACTION_CLASSES', 'FLOW_CLASSES', 'SyntheticActionConfig', 'SyntheticMOTConfig', 'SyntheticMOTSequence',
     'convert_mot_benchmark', 'frame_order', 'read_video', 'render_action_group', 'write_action_benchmark',
-    'write_mot_benchmark'
+    'write_flow_annotations', 'write_mot_benchmark'
 ]

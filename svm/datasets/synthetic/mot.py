@@ -22,14 +22,23 @@ a crowded scene where a tracker needs to remember: static occluders (pillars, tr
 slow walkers that stay behind them and behind each other for many frames, look-alikes (one texture worn by
 two people) walking into each other, people who stop and walk on, and a shaking camera. Every option of the
 hard preset is off in the default one, and an option that is off draws no random number, so the default
-benchmark stays byte-identical.
+benchmark stays byte-identical. ``flow`` is the default scene, shorter and with a gentler pan, for a per-video
+crowd-flow class: :func:`write_mot_benchmark` with ``flow_classes`` (e.g. :data:`FLOW_CLASSES`) makes everyone in
+a sequence walk left, or everyone walk right (:attr:`SyntheticMOTConfig.flow`), alternating over the sequences,
+and writes mmaction2 RawframeDataset lists of those labels beside the MOT17 files::
+
+    <out>/annotations/train_flow_rawframes.txt   # "train/SYN-01/img1 60 0": frame_dir total_frames label
+    <out>/annotations/val_flow_rawframes.txt
+    <out>/annotations/flow_classes.txt         # one class name per line, label 0 first
+
+One frame cannot tell the two classes apart (people stand the same way whichever way they walk); a few can.
 """
 from __future__ import annotations
 
 import os
 import os.path as osp
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -41,6 +50,11 @@ from .seeding import derived_seeds
 PEDESTRIAN = 1
 # what the shipped configs on generated data read (tools/misc/generate_synthetic_mot.py converts them)
 CONVERTED_SUBSETS = ('train', 'val', 'half-train', 'half-val')
+# Flows of the crowd (SyntheticMOTConfig.flow): the direction of everyone's walk (-1 left, +1 right).
+FLOW_DIRECTIONS = {'left': -1.0, 'right': 1.0}
+# The per-video classes of the flow preset, label i = index i; the flow of each class.
+FLOW_CLASSES = ('walk-left', 'walk-right')
+FLOW_OF_CLASS = {'walk-left': 'left', 'walk-right': 'right'}
 
 
 @dataclass
@@ -67,6 +81,8 @@ class SyntheticMOTConfig:
     stop_prob: float = 0.0  # chance per frame that a walking object stops
     stop_frames: Tuple[int, int] = (10, 40)  # how long it stands (inclusive range)
     camera_shake: float = 0.0  # standard deviation (pixels) of the camera's frame-to-frame jitter
+    # None: each person walks left or right at random; 'left' / 'right': everyone walks that way (a crowd flow)
+    flow: Optional[str] = None
 
     def __post_init__(self):
         if self.width % 32 or self.height % 32:
@@ -88,6 +104,13 @@ class SyntheticMOTConfig:
                 raise ValueError(f'{name} must be an inclusive range 0 <= low <= high, got {(low, high)}')
         if self.stop_prob > 0 and self.stop_frames[0] < 1:
             raise ValueError(f'stop_frames must be at least 1 frame, got {self.stop_frames}')
+        if not 0 < self.speed[0] <= self.speed[1]:
+            raise ValueError(f'speed must be a range 0 < low <= high (everyone walks), got {self.speed}')
+        if self.flow is not None and self.flow not in FLOW_DIRECTIONS:
+            raise ValueError(f'flow must be None or one of {sorted(FLOW_DIRECTIONS)}, got {self.flow!r}')
+        if self.flow is not None and self.lookalike_prob > 0:
+            raise ValueError(f'flow={self.flow!r} needs lookalike_prob=0: a look-alike walks towards its twin, '
+                             f'against the flow (got lookalike_prob={self.lookalike_prob})')
 
     @property
     def shake_pad(self) -> int:
@@ -95,6 +118,9 @@ class SyntheticMOTConfig:
         return int(np.ceil(3 * self.camera_shake))
 
 
+# The flow preset: the default scene in sequences of 60 frames with a gentler pan, so that the walking, not the
+# camera, moves people across the image; its direction (SyntheticMOTConfig.flow) is chosen per sequence by
+# write_mot_benchmark(flow_classes=...).
 # The hard preset: a crowded pedestrian scene where detections drop out for many frames (see the module
 # docstring). Sizes and frame rate are the default benchmark's; sequences are longer so that the long
 # occlusions have a track before and after them. As in the default benchmark, a person near a side may leave
@@ -113,6 +139,7 @@ PRESETS: Dict[str, dict] = {
         stop_frames=(15, 45),
         camera_amplitude=(24.0, 8.0),  # a gentler pan: it would carry the slow walkers in and out at the sides
         camera_shake=1.5),
+    'flow': dict(num_frames=60, camera_amplitude=(16.0, 6.0)),
 }
 
 
@@ -281,7 +308,9 @@ class SyntheticMOTSequence:
         cfg = self.cfg
         h = int(round(rng.uniform(*cfg.obj_height)))
         w = max(8, int(round(h * rng.uniform(*cfg.aspect))))
-        direction = rng.choice([-1.0, 1.0])
+        direction = rng.choice([-1.0, 1.0])  # drawn in a flow too: the rest draws the same numbers
+        if cfg.flow is not None:
+            direction = FLOW_DIRECTIONS[cfg.flow]
         vx = direction * rng.uniform(*cfg.speed)
         vy = rng.uniform(-cfg.vertical_speed, cfg.vertical_speed)
         # feet on the lower two thirds of the view, as on a ground plane
@@ -327,11 +356,12 @@ class SyntheticMOTSequence:
 
     def _walk(self, rng: np.random.Generator, obj: _Object, cam: np.ndarray) -> None:
         """One frame of walking: the speed drifts; with ``stop_prob`` a walker in full view stops for
-        ``stop_frames`` (never at the border, where the shaking camera would show and hide it in turn)."""
+        ``stop_frames`` (never at the border, where the shaking camera would show and hide it in turn). In a
+        flow the drift never turns anyone round."""
         cfg = self.cfg
-        obj.vx = float(np.clip(obj.vx + rng.normal(0, 0.05), -cfg.speed[1], cfg.speed[1]))
-        if abs(obj.vx) < cfg.speed[0]:
-            obj.vx = np.sign(obj.vx or 1.0) * cfg.speed[0]
+        vx = float(np.clip(obj.vx + rng.normal(0, 0.05), -cfg.speed[1], cfg.speed[1]))
+        direction = FLOW_DIRECTIONS[cfg.flow] if cfg.flow is not None else np.sign(vx or 1.0)
+        obj.vx = direction * max(abs(vx), cfg.speed[0])
         if cfg.stop_prob > 0:
             if obj.stopped > 0:
                 obj.stopped -= 1
@@ -443,28 +473,89 @@ def write_sequence(out_dir: str, name: str, seed: int, cfg: SyntheticMOTConfig,
     return len(rows)
 
 
+def flow_labels(num: int, num_classes: int) -> List[int]:
+    """Labels of ``num`` sequences taking ``num_classes`` classes in turn (0, 1, ..., 0, 1, ...): balanced, and
+    every prefix of the sequences is too."""
+    return [i % num_classes for i in range(num)]
+
+
+def _flow_configs(cfg: SyntheticMOTConfig, flow_classes: Sequence[str]) -> List[SyntheticMOTConfig]:
+    """The config of each class of ``flow_classes``: ``cfg`` with that class's flow (checked before anything is
+    written)."""
+    if cfg.flow is not None:
+        raise ValueError(f'flow_classes choose the flow of each sequence; cfg.flow must be None, got {cfg.flow!r}')
+    unknown = [name for name in flow_classes if name not in FLOW_OF_CLASS]
+    if unknown or len(set(flow_classes)) != len(flow_classes) or len(flow_classes) < 2:
+        raise ValueError(f'flow_classes must be two or more distinct names of {sorted(FLOW_OF_CLASS)}, '
+                         f'got {tuple(flow_classes)}')
+    return [replace(cfg, flow=FLOW_OF_CLASS[name]) for name in flow_classes]
+
+
+def write_flow_annotations(out_dir: str, labels: Dict[str, Dict[str, int]], classes: Sequence[str],
+                           cfg: SyntheticMOTConfig) -> List[str]:
+    """Write the per-video flow labels of a written benchmark for mmaction2's RawframeDataset.
+
+    Args:
+        out_dir: the benchmark's root (the RawframeDataset's ``data_prefix=dict(img=out_dir)``).
+        labels: split -> {sequence name: label}, in the order of the lines.
+        classes: the class name of each label.
+        cfg: the sequences' options (their length and image folder).
+
+    Returns:
+        The paths written: ``out_dir/annotations/{split}_flow_rawframes.txt`` per split, with a line
+        ``{split}/{name}/img1 {num_frames} {label}`` per sequence, then ``out_dir/annotations/flow_classes.txt``.
+    """
+    ann_dir = osp.join(out_dir, 'annotations')
+    os.makedirs(ann_dir, exist_ok=True)
+    paths = []
+    for split, split_labels in labels.items():
+        paths.append(osp.join(ann_dir, f'{split}_flow_rawframes.txt'))
+        with open(paths[-1], 'w') as f:
+            for name, label in split_labels.items():
+                info = sequence_info(name, cfg)
+                f.write(f'{split}/{name}/{info.im_dir} {info.length} {label}\n')
+    paths.append(osp.join(ann_dir, 'flow_classes.txt'))
+    with open(paths[-1], 'w') as f:
+        f.writelines(f'{name}\n' for name in classes)
+    return paths
+
+
 def write_mot_benchmark(out_dir: str, seed: int = 0, num_train: int = 4, num_val: int = 2,
                         cfg: SyntheticMOTConfig = SyntheticMOTConfig(),
+                        flow_classes: Optional[Sequence[str]] = None,
                         progress: bool = False) -> Dict[str, List[str]]:
     """Write the synthetic MOT benchmark: ``out_dir/train/SYN-01..`` and ``out_dir/val/SYN-51..``.
 
+    With ``flow_classes`` (names of :data:`FLOW_OF_CLASS`, e.g. :data:`FLOW_CLASSES`; label i is
+    ``flow_classes[i]``), the sequences of each split take the classes in turn (:func:`flow_labels`), everyone in a
+    sequence walking its class's way, and the labels are written for mmaction2 (:func:`write_flow_annotations`).
+    The seeds of the sequences do not depend on it.
+
     Returns the sequence names of each split.
     """
+    class_cfgs = _flow_configs(cfg, flow_classes) if flow_classes is not None else None
     splits = {'train': (num_train, 1), 'val': (num_val, 51)}
     names: Dict[str, List[str]] = {}
+    labels: Dict[str, Dict[str, int]] = {}
     todo = []
     for split, (num, first) in splits.items():
         seeds = derived_seeds(seed, num, first)
         names[split] = [f'SYN-{first + i:02d}' for i in range(num)]
-        todo += [(split, name, s) for name, s in zip(names[split], seeds)]
+        if class_cfgs is None:
+            todo += [(split, name, s, cfg) for name, s in zip(names[split], seeds)]
+        else:
+            labels[split] = dict(zip(names[split], flow_labels(num, len(class_cfgs))))
+            todo += [(split, name, s, class_cfgs[labels[split][name]]) for name, s in zip(names[split], seeds)]
     bar = None
     if progress:
         from mmengine.utils import ProgressBar  # noqa: PLC0415
         bar = ProgressBar(len(todo))
-    for split, name, s in todo:
-        write_sequence(osp.join(out_dir, split), name, s, cfg)
+    for split, name, s, seq_cfg in todo:
+        write_sequence(osp.join(out_dir, split), name, s, seq_cfg)
         if bar is not None:
             bar.update()
+    if class_cfgs is not None:
+        write_flow_annotations(out_dir, labels, flow_classes, cfg)
     return names
 
 

@@ -84,8 +84,9 @@ class SViT(nn.Module):
         memory_policy: 'fifo' (drop the oldest) or 'merge' (average the oldest into the next-oldest).
         with_cls_token: prepend CLIP's class token (global attention only).
         out_indices: blocks whose outputs are returned, in block order (negative counts from the end).
-        out_type: 'featmap' -> (N, C, H/p, W/p) patch maps; 'tokens' -> (N, 1 + h*w, C), class token
-            first (needs with_cls_token).
+        out_type: 'featmap' -> (N, C, H/p, W/p) patch maps; 'tokens' -> the normed tokens of the block,
+            (N, 1 + h*w, C) with the class token first, or (N, h*w, C) without a class token (windowed
+            attention), patches in row-major order.
         residual_block_indices: blocks followed by a residual conv bottleneck block.
         drop_path_rate: stochastic depth, increasing linearly to this rate over the blocks.
         with_cp: gradient checkpointing of the blocks in parallel mode (streaming mutates the memory
@@ -125,8 +126,6 @@ class SViT(nn.Module):
             raise ValueError(f'img_size {img_size} is not a multiple of patch_size {p}')
         if out_type not in OUT_TYPES:
             raise ValueError(f'out_type must be one of {OUT_TYPES}, got {out_type!r}')
-        if out_type == 'tokens' and not with_cls_token:
-            raise ValueError("out_type='tokens' returns the class token: it needs with_cls_token=True")
         window_sizes = self._per_block(window_size, num_layers)
         if with_cls_token and any(window_sizes):
             raise ValueError(f'with_cls_token=True needs global attention (window_size=None), got '
@@ -252,7 +251,8 @@ class SViT(nn.Module):
                 and returned as tensors: the ONNX export of svm/deployment/), or None for the block's own.
         Returns:
             One tensor per out index, after its LayerNorm, rows frame-major (b * T + t), N = B or B * T:
-            (N, C, H/p, W/p) for out_type 'featmap', (N, 1 + h*w, C) for 'tokens'.
+            (N, C, H/p, W/p) for out_type 'featmap', (N, 1 + h*w, C) for 'tokens' ((N, h*w, C) without
+            a class token).
         """
         if x.dim() == 4:
             if self.attn_mode == 'clip':

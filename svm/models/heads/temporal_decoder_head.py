@@ -2,7 +2,8 @@
 mmaction2 head.
 
 Learnable video queries cross-attend to the per-frame features of the frame encoder (its class tokens,
-optionally the mean of its patch tokens or all its patch tokens), which carry a temporal position
+the mean of its patch tokens or all its patch tokens; an encoder without a class token, such as the
+windowed S-ViT of the MOT release, offers only the latter two), which carry a temporal position
 embedding; a few pre-norm decoder layers turn the queries into the video-level feature, which a linear
 layer classifies. Losses, label smoothing, soft (mixup/cutmix) labels and multi-view score averaging
 come from mmaction2's :class:`BaseHead`.
@@ -80,6 +81,9 @@ class TemporalDecoderHead(BaseHead):
         frame_tokens: which tokens of each frame the decoder reads, any of ``'cls'`` (the class
             token), ``'patch_mean'`` (the mean of the patch tokens) and ``'patches'`` (all h*w patch
             tokens). With more than one kind, a learned type embedding tells them apart.
+        with_cls_token: whether each frame's tokens start with a class token, (N, T, 1 + h*w, C), as
+            from an S-ViT with ``with_cls_token=True``; False for patch tokens only, (N, T, h*w, C)
+            (a windowed S-ViT), which rules out ``'cls'`` in ``frame_tokens``.
         num_layers: decoder layers.
         num_queries: learnable video queries; their outputs are averaged into the video feature.
         num_heads: attention heads of the decoder (default: one per 64 channels).
@@ -94,6 +98,7 @@ class TemporalDecoderHead(BaseHead):
                  in_channels: int,
                  num_frames: int,
                  frame_tokens: Sequence[str] = ('cls', ),
+                 with_cls_token: bool = True,
                  num_layers: int = 1,
                  num_queries: int = 1,
                  num_heads: Optional[int] = None,
@@ -111,6 +116,9 @@ class TemporalDecoderHead(BaseHead):
         if not frame_tokens or unknown or len(set(frame_tokens)) != len(frame_tokens):
             raise ValueError(f'TemporalDecoderHead: frame_tokens must be distinct kinds out of '
                              f'{FRAME_TOKEN_KINDS}, got {frame_tokens}')
+        if 'cls' in frame_tokens and not with_cls_token:
+            raise ValueError(f"TemporalDecoderHead: frame_tokens {frame_tokens} read the class token ('cls'), "
+                             "but with_cls_token=False says the frames have none; use 'patch_mean' or 'patches'")
         if temporal_pos_embed not in TEMPORAL_POS_EMBEDS:
             raise ValueError(f'TemporalDecoderHead: temporal_pos_embed must be one of '
                              f'{TEMPORAL_POS_EMBEDS}, got {temporal_pos_embed!r}')
@@ -123,6 +131,7 @@ class TemporalDecoderHead(BaseHead):
                              f'num_heads={num_heads}')
         self.num_frames = num_frames
         self.frame_tokens = frame_tokens
+        self.num_prefix_tokens = int(with_cls_token)
         self.temporal_pos_embed_type = temporal_pos_embed
 
         self.queries = nn.Parameter(torch.zeros(1, num_queries, in_channels))
@@ -142,21 +151,23 @@ class TemporalDecoderHead(BaseHead):
     def frame_memory(self, x: torch.Tensor) -> torch.Tensor:
         """The tokens the decoder reads, with their position and type embeddings.
 
-        x: (N, T, 1 + h*w, C) encoder tokens of T frames, class token first.
+        x: (N, T, P + h*w, C) encoder tokens of T frames, class token first if there is one (P = 1 with
+            ``with_cls_token``, else 0).
         Returns (N, T * k, C), frame-major, k tokens per frame (k = 1 per 'cls' / 'patch_mean', h*w for 'patches').
         """
         if x.dim() != 4:
-            raise ValueError(f'TemporalDecoderHead expects frame tokens of shape (N, T, 1 + h*w, C), '
+            raise ValueError(f'TemporalDecoderHead expects frame tokens of shape (N, T, P + h*w, C), '
                              f'got {tuple(x.shape)}')
         num_frames = x.shape[1]
+        patches = x[:, :, self.num_prefix_tokens:]
         parts = []
         for kind in self.frame_tokens:
             if kind == 'cls':
                 parts.append(x[:, :, :1])
             elif kind == 'patch_mean':
-                parts.append(x[:, :, 1:].mean(dim=2, keepdim=True))
+                parts.append(patches.mean(dim=2, keepdim=True))
             else:  # 'patches'
-                parts.append(x[:, :, 1:])
+                parts.append(patches)
         if hasattr(self, 'token_type_embed'):
             parts = [part + self.token_type_embed[i] for i, part in enumerate(parts)]
         tokens = torch.cat(parts, dim=2)  # (N, T, k, C)
@@ -171,7 +182,7 @@ class TemporalDecoderHead(BaseHead):
         return tokens.flatten(1, 2)
 
     def video_feature(self, x: torch.Tensor) -> torch.Tensor:
-        """x: (N, T, 1 + h*w, C) frame tokens -> (N, C) video-level feature."""
+        """x: (N, T, P + h*w, C) frame tokens (see :meth:`frame_memory`) -> (N, C) video-level feature."""
         memory = self.frame_memory(x)
         queries = self.queries.expand(x.shape[0], -1, -1)
         for layer in self.layers:
@@ -179,5 +190,6 @@ class TemporalDecoderHead(BaseHead):
         return self.norm(queries).mean(dim=1)
 
     def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
-        """x: (N, T, 1 + h*w, C) frame tokens of N clips -> (N, num_classes) class scores."""
+        """x: (N, T, P + h*w, C) frame tokens of N clips (P = 1 with a class token, else 0) -> (N, num_classes)
+        class scores."""
         return self.fc_cls(self.dropout(self.video_feature(x)))

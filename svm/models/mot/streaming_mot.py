@@ -172,11 +172,14 @@ class StreamingMOTMixin:
                              f'{tuple(inputs.shape)} and {len(data_samples)} samples')
         track_sample = data_samples[0]
         for t in range(len(track_sample)):
-            frame_sample = track_sample[t]
-            self.start_video(frame_sample)
-            det_results = self.detector.predict(inputs[:, t].contiguous(), [frame_sample])
-            frame_sample.pred_track_instances = self.tracker.track(data_sample=det_results[0], **kwargs)
+            self.start_video(track_sample[t])
+            self.predict_frame(inputs[:, t].contiguous(), track_sample[t], **kwargs)
         return [track_sample]
+
+    def predict_frame(self, frame: Tensor, frame_sample: DetDataSample, **kwargs) -> None:
+        """One streaming step: detect in ``frame`` (1, C, H, W) and track; sets ``frame_sample.pred_track_instances``."""
+        det_results = self.detector.predict(frame, [frame_sample])
+        frame_sample.pred_track_instances = self.tracker.track(data_sample=det_results[0], **kwargs)
 
 
 @MMDET_MODELS.register_module()

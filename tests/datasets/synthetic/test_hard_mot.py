@@ -196,7 +196,7 @@ def test_hard_ground_truth_is_mot17():
 
 
 def test_bad_presets_and_options_are_refused():
-    assert set(PRESETS) == {'default', 'hard'}
+    assert set(PRESETS) == {'default', 'hard', 'flow'}
     with pytest.raises(ValueError, match="unknown synthetic MOT preset 'crowded'"):
         preset_config('crowded')
     with pytest.raises(TypeError):

@@ -230,12 +230,26 @@ def test_odd_sizes_and_output_types():
     with torch.no_grad():
         outs = tokens(torch.randn(2, 3, 3, 12, 20))
     assert [o.shape for o in outs] == [(6, 1 + 15, 32)] * 2
-    with pytest.raises(ValueError, match='with_cls_token'):
-        SViT(arch=TINY, img_size=16, out_type='tokens', with_cls_token=False)
     with pytest.raises(ValueError, match='class token'):
         SViT(arch=TINY, img_size=16, window_size=2)
     with pytest.raises(ValueError, match='arch'):
         SViT(arch=dict(embed_dims=32))
+
+
+@pytest.mark.parametrize('input_shape,rows', [((2, 3, 3, 20, 28), 6), ((2, 3, 20, 28), 2)],
+                         ids=['parallel', 'streaming'])
+def test_tokens_without_class_token_are_the_flattened_featmap(input_shape, rows):
+    """The MOT release's backbone (windowed, no class token) gives (N, h*w, C) tokens: the featmap's
+    patches, row-major, from the same weights."""
+    featmap = tiny_svit(window_size=3, with_cls_token=False, out_indices=(1, 2))
+    tokens = tiny_svit(window_size=3, with_cls_token=False, out_indices=(1, 2), out_type='tokens')
+    tokens.load_state_dict(featmap.state_dict())
+    x = torch.randn(*input_shape)  # a 5 x 7 patch map: windows of 3 need padding
+    with torch.no_grad():
+        maps, toks = featmap(x), tokens(x)
+    for m, t in zip(maps, toks):
+        assert m.shape == (rows, 32, 5, 7) and t.shape == (rows, 5 * 7, 32)
+        torch.testing.assert_close(t, m.flatten(2).transpose(1, 2), atol=0, rtol=0)
 
 
 def test_position_embedding_resize_and_cache():

@@ -46,6 +46,29 @@ def test_reads_only_the_chosen_tokens(frame_tokens, reads_cls, reads_patches):
         assert torch.allclose(head(new_patches), ref, atol=1e-6) != reads_patches
 
 
+@pytest.mark.parametrize('frame_tokens', [('patch_mean', ), ('patches', ), ('patch_mean', 'patches')])
+def test_without_class_token_reads_all_tokens_as_patches(frame_tokens):
+    """Patch tokens of an encoder without a class token (N, T, h*w, C) give the scores the default head
+    gives them with a class token prepended, whatever that token is."""
+    patches = torch.randn(N, T, HW, C)
+    no_cls = make_head(frame_tokens=frame_tokens, with_cls_token=False)
+    default = make_head(frame_tokens=frame_tokens)
+    default.load_state_dict(no_cls.state_dict())
+    with torch.no_grad():
+        scores = no_cls(patches)
+        for dummy in (torch.zeros(N, T, 1, C), torch.randn(N, T, 1, C)):
+            torch.testing.assert_close(scores, default(torch.cat([dummy, patches], dim=2)), atol=1e-6, rtol=0)
+        # every token counts as a patch: changing the first one changes the scores
+        first_changed = patches.clone()
+        first_changed[:, :, 0] += torch.randn(N, T, C)
+        assert not torch.allclose(no_cls(first_changed), scores, atol=1e-4)
+
+
+def test_class_token_refused_without_one():
+    with pytest.raises(ValueError, match="TemporalDecoderHead.*'cls'.*with_cls_token=False"):
+        make_head(frame_tokens=('cls', 'patch_mean'), with_cls_token=False)
+
+
 @pytest.mark.parametrize('pos_embed', ['learned', 'sincos'])
 def test_temporal_position_embedding_makes_frame_order_matter(pos_embed):
     x = torch.randn(N, T, 1 + HW, C)
