@@ -1,6 +1,7 @@
 # make demo: the main job (small end-to-end run on generated data); make test: the test suite.
 # Both create or reuse the virtual environment .venv (see tools/setup_env.sh), as does
-# make mot-claims: streaming vs frame-based trackers over seeds and memory lengths (docs/demo.md).
+# make mot-claims: streaming vs frame-based trackers over seeds and memory lengths (docs/demo.md);
+# make unified-demo: tracking and action recognition from one S-ViT pass per frame (docs/unified.md).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.svm-env-stamp
@@ -25,3 +26,7 @@ clean:
 .PHONY: mot-claims
 mot-claims: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) tools/analysis_tools/stream_vs_space.py
+
+.PHONY: unified-demo
+unified-demo: $(STAMP)
+	$(PY) tools/unified_demo_main.py

@@ -18,13 +18,11 @@ Every step is the command a user would run; they are printed before they run.
 """
 import argparse
 import json
-import os
 import os.path as osp
-import subprocess
-import sys
 import time
 
 from svm.analysis.logs import latest_test_metrics
+from svm.utils.commands import run_command
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py'
@@ -45,14 +43,8 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def run(cmd, **kwargs) -> None:
-    print(f'\n$ {" ".join(cmd)}', flush=True)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (REPO, os.environ.get('PYTHONPATH')) if p))
-    # The tiny models run fastest on one thread: with more, the threads of small ops mostly wait on each
-    # other (several times slower on a busy 2-core machine). Set OMP_NUM_THREADS to choose otherwise.
-    env.setdefault('OMP_NUM_THREADS', '1')
-    subprocess.run([sys.executable if c == 'python' else c for c in cmd], cwd=REPO, env=env, check=True,
-                   **kwargs)
+def run(cmd) -> None:
+    run_command(cmd, REPO)
 
 
 def main(argv=None):

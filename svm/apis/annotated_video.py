@@ -1,5 +1,6 @@
-"""A tracker or an online recogniser run over a video source, its results drawn on every frame and written to
-a video (or shown): what demo/mot_demo.py and demo/recognition_demo.py do.
+"""A tracker, an online recogniser or the two in one model run over a video source, its results drawn on every
+frame and written to a video (or shown): what demo/mot_demo.py, demo/recognition_demo.py and demo/unified_demo.py
+do.
 
 Both read the source one frame at a time, so memory stays constant however long the video is; Ctrl-C (or
 ``max_frames``) stops a live source and what was processed so far is written.
@@ -13,8 +14,9 @@ import numpy as np
 import torch
 
 from svm.datasets.mot.mot_challenge import RESULT_FIELDS, write_results
-from svm.visualization.frame_drawing import draw_topk, draw_tracks
+from svm.visualization.frame_drawing import draw_topk, draw_tracks, draw_tracks_and_topk
 from .online_recognition import OnlineRecognizer, recognize_video
+from .track_recognition import track_and_recognize
 from .tracking import Tracks, track_video
 from .video_sources import FrameProgress, SourceLike, VideoSource, open_video_source
 
@@ -171,3 +173,48 @@ def write_recognized_video(online: OnlineRecognizer,
     if not history:
         raise ValueError(f'{source.name}: no frame could be decoded')
     return history
+
+
+def write_tracked_action_video(model: torch.nn.Module,
+                               source: Union[SourceLike, VideoSource],
+                               out: Optional[str] = None,
+                               show: bool = False,
+                               fps: Optional[float] = None,
+                               score_thr: float = 0.0,
+                               topk: int = 1,
+                               max_frames: Optional[int] = None) -> Dict:
+    """Track a video source and recognise its action from one backbone pass per frame
+    (:func:`svm.apis.track_and_recognize`); draw each track as a box with its id and the current top-k in the
+    corner; write (``out``, at ``fps``: default the source's, else 25) or show the video (q stops).
+
+    Progress as :func:`write_tracked_video`. Returns ``num_frames``, ``num_tracks`` (distinct ids) and ``topk``
+    (the top-k after the last frame).
+
+    Raises:
+        ValueError: no frame could be read from the source.
+    """
+    source = open_video_source(source)
+    writer = LazyVideoWriter(out, fps or source.fps or 25) if out else None
+    progress = FrameProgress(None if source.live else min(source.num_frames, max_frames or source.num_frames))
+    ids, num_frames, last = set(), 0, None
+    try:
+        for frame in track_and_recognize(model, source, score_thr=score_thr, topk=topk, max_frames=max_frames):
+            drawn = draw_tracks_and_topk(frame.image, frame.tracks.bboxes, frame.tracks.ids, frame.topk)
+            if writer is not None:
+                writer.write(drawn)
+            ids.update(frame.tracks.ids.tolist())
+            num_frames, last = num_frames + 1, frame.topk
+            progress.update()
+            if show and not _shown('svm tracks and action', drawn):
+                break
+    except KeyboardInterrupt:
+        print('\ninterrupted: writing what was processed so far')
+    finally:
+        if writer is not None:
+            writer.release()
+        if show:
+            cv2.destroyAllWindows()
+    progress.close()
+    if num_frames == 0:
+        raise ValueError(f'{source.name}: no frame could be read')
+    return dict(num_frames=num_frames, num_tracks=len(ids), topk=last)

@@ -86,8 +86,8 @@ class OnlineRecognizer:
 
     @property
     def frame_tokens(self) -> Tuple[torch.Tensor, ...]:
-        """The encoder tokens the decoder reads, one (1, 1 + h*w, C) tensor per frame of the window, oldest
-        first (at most ``window``)."""
+        """The encoder tokens the decoder reads, one (1, P + h*w, C) tensor per frame of the window (P = 1 with a
+        class token, else 0), oldest first (at most ``window``)."""
         return tuple(self._frame_tokens)
 
     def reset(self) -> None:
@@ -111,7 +111,7 @@ class OnlineRecognizer:
     @torch.no_grad()
     def step(self, frame: np.ndarray) -> List[Tuple[Union[int, str], float]]:
         """Feed the next frame; returns the current top-k as (class index or name, score) pairs."""
-        tokens = self.model.backbone(self.preprocess(frame))[-1]  # (1, 1 + h*w, C): one streaming step
+        tokens = self.model.backbone(self.preprocess(frame))[-1]  # (1, P + h*w, C): one streaming step
         self._frame_tokens.append(tokens)
         self.num_frames_seen += 1
         scores, labels = self.scores().topk(self.topk)
@@ -125,7 +125,7 @@ class OnlineRecognizer:
         if not self._frame_tokens:
             raise RuntimeError('OnlineRecognizer.scores: no frame seen since the last reset')
         head = self.model.cls_head
-        clip_tokens = torch.stack(tuple(self._frame_tokens), dim=1)  # (1, t, 1 + h*w, C)
+        clip_tokens = torch.stack(tuple(self._frame_tokens), dim=1)  # (1, t, P + h*w, C)
         return head.average_clip(head(clip_tokens), num_segs=1).reshape(-1)
 
 

@@ -34,12 +34,26 @@ def draw_topk(frame_rgb: np.ndarray, topk: Sequence[Tuple[Union[int, str], float
     frame = cv2.cvtColor(frame_rgb, cv2.COLOR_RGB2BGR)
     scale = max(1, int(np.ceil(min_width / frame.shape[1])))
     frame = cv2.resize(frame, None, fx=scale, fy=scale, interpolation=cv2.INTER_NEAREST)
+    _write_topk(frame, topk)
+    return frame
+
+
+def draw_tracks_and_topk(frame: np.ndarray, bboxes: np.ndarray, ids: np.ndarray,
+                         topk: Sequence[Tuple[Union[int, str], float]]) -> np.ndarray:
+    """:func:`draw_tracks` on a copy of a BGR frame (H, W, 3) uint8, with the top-k ``(class, score)`` pairs
+    written in its top-left corner, one per line."""
+    out = draw_tracks(frame, bboxes, ids)
+    _write_topk(out, topk)
+    return out
+
+
+def _write_topk(frame: np.ndarray, topk: Sequence[Tuple[Union[int, str], float]]) -> None:
+    """Write ``class: score`` lines, white on a black outline, into the top-left corner of a BGR frame."""
     for i, (label, score) in enumerate(topk):
         text = f'{label}: {score:.2f}'
         org = (4, 14 + 14 * i)
         cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 3, cv2.LINE_AA)
         cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
-    return frame
 
 
 __all__: List[str] = ['track_color', 'draw_tracks', 'draw_topk']
