@@ -4,7 +4,7 @@ defect 6)."""
 import os
 import re
 
-from svm.testing import REPO_ROOT, cfg_options, run_tool
+from svm.testing import REPO_ROOT, cfg_options, tool_help
 
 
 DOCS = [REPO_ROOT / 'README.md', *sorted((REPO_ROOT / 'docs').glob('*.md'))]
@@ -71,10 +71,6 @@ def test_every_option_of_a_documented_command_exists():
     assert checked > 20 and not unknown, '\n'.join(unknown)
 
 
-def _help_text(tool):
-    return run_tool(['python', f'tools/{tool}.py', '--help']).stdout
-
-
 def _option_takes_effect(cfg, key: str) -> bool:
     """Whether overriding dotted ``key`` reaches something: an existing entry, an argument of the typed module
     (``type=...``) that holds it, or an argument of the Runner."""
@@ -111,7 +107,7 @@ def test_every_cfg_options_example_is_valid():
     from svm.utils.config_checks import check_override_keys
     examples = []
     for tool in ('train', 'test'):
-        help_text = _help_text(tool)
+        help_text = tool_help(f'tools/{tool}.py')
         cfg_help = help_text[help_text.index('\n  --cfg-options') + 1:].split('\n  --', 1)[0]  # its help only
         tokens = re.findall(r'\S+=\S+', cfg_help)
         assert tokens, f'{tool}.py --help shows no --cfg-options example'

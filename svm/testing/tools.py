@@ -4,14 +4,21 @@ The repository root is the source checkout ``svm`` is imported from (``make test
 develop mode): the tests find configs, tools and fixtures through :data:`REPO_ROOT`.
 """
 import argparse
+import contextlib
+import io
+import itertools
 import os
 import re
+import runpy
+import shutil
 import socket
 import subprocess
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Sequence, Union
+from types import SimpleNamespace
+from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Union
+from unittest import mock
 
 import torch
 from mmengine.config import DictAction
@@ -90,6 +97,86 @@ def cfg_options(*options: str) -> Dict[str, Any]:
 def train_toy(work_dir: Argument, *extra: Argument) -> subprocess.CompletedProcess:
     """``python tools/train.py`` on the toy regression config (6 iterations, a checkpoint every 2)."""
     return run_tool(['python', 'tools/train.py', TOY_REGRESSION_CONFIG, '--work-dir', work_dir, *extra])
+
+
+def copy_work_dir(src: Argument, dst: Argument) -> Path:
+    """A copy of a training run's work dir, as if the run had written it at ``dst``: mmengine's
+    ``last_checkpoint`` pointer (an absolute path) names the copy's checkpoint. For tests that resume or damage
+    a run that a session fixture trained once."""
+    dst = Path(shutil.copytree(src, dst))
+    pointer = dst / 'last_checkpoint'
+    if pointer.is_file() and pointer.read_text().strip():
+        pointer.write_text(str(dst / Path(pointer.read_text().strip()).name))
+    return dst
+
+
+# in-process runs: a name of their own for mmengine's loggers and visualizers, which it keeps by name (two
+# runners started within one second would otherwise share the first one's log file and TensorBoard writer)
+_in_process_runs = itertools.count()
+
+
+@contextlib.contextmanager
+def _torch_determinism_restored() -> Iterator[None]:
+    """The Runner turns on torch's deterministic algorithms (``randomness.deterministic``) for the whole
+    process: switch them back as they were for the tests that follow."""
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+
+
+def run_training_in_process(config: Argument, work_dir: Argument, *options: str,
+                            resume: Optional[str] = None) -> None:
+    """What ``python tools/train.py CONFIG --work-dir WORK_DIR [--resume R] --cfg-options OPTIONS`` runs
+    (svm.utils.runner.config_for_training and run_training), in this process: a second instead of the ten
+    that starting an interpreter and importing svm take. For tests of what the tool does, not of its command
+    line; the run's log is :func:`read_run_logs`, its errors are raised."""
+    from svm.utils.runner import config_for_training, run_training
+    cfg = config_for_training(str(config), cfg_options(*options) if options else None, str(work_dir),
+                              resume=resume)
+    cfg.experiment_name = f'{Path(config).stem}_in_process_{next(_in_process_runs)}'
+    with _torch_determinism_restored():
+        run_training(cfg)
+
+
+def run_testing_in_process(config: Argument, checkpoint: Argument, work_dir: Argument, *options: str,
+                           out: Optional[Argument] = None) -> dict:
+    """What ``python tools/test.py CONFIG --checkpoint CHECKPOINT --work-dir WORK_DIR [--out OUT] --cfg-options
+    OPTIONS`` runs (svm.utils.runner.config_for_testing and run_testing), in this process; returns the
+    metrics."""
+    from svm.utils.runner import config_for_testing, run_testing
+    out = None if out is None else str(out)
+    cfg = config_for_testing(str(config), str(checkpoint), cfg_options(*options) if options else None,
+                             str(work_dir), out=out)
+    cfg.experiment_name = f'{Path(config).stem}_in_process_{next(_in_process_runs)}'
+    with _torch_determinism_restored():
+        return run_testing(cfg, str(checkpoint), out)
+
+
+def read_run_logs(work_dir: Argument) -> str:
+    """The text of mmengine's log files of the runs in ``work_dir`` (``<timestamp>/<timestamp>.log``), oldest
+    first; '' where no run has logged."""
+    return ''.join(path.read_text() for path in sorted(Path(work_dir).glob('*/*.log')))
+
+
+def load_script(script: Argument) -> SimpleNamespace:
+    """The functions of a script of the repository (``tools/train.py``, ``demo/mot_demo.py``), to call its
+    ``parse_args`` in this process: the script runs under another name than ``'__main__'``, so it only defines
+    them (its work runs under ``__name__ == '__main__'``)."""
+    return SimpleNamespace(**runpy.run_path(str(REPO_ROOT / script), run_name=f'svm_script_{Path(script).stem}'))
+
+
+def tool_help(script: Argument) -> str:
+    """What ``python SCRIPT --help`` prints (an argparse tool of the repository), read in this process."""
+    printed = io.StringIO()
+    with mock.patch.object(sys, 'argv', [str(script), '--help']), contextlib.redirect_stdout(printed):
+        try:
+            load_script(script).parse_args()
+        except SystemExit as done:
+            assert done.code == 0, f'{script} --help exited with {done.code}'
+    return printed.getvalue()
 
 
 def load_checkpoint_on_cpu(path: Argument) -> dict:

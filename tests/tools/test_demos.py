@@ -11,7 +11,7 @@ import torch
 from svm.apis import (OnlineRecognizer, init_tracker, open_video_source, write_recognized_video,
                       write_tracked_video)
 from svm.datasets.mot.mot_challenge import read_results
-from svm.testing import REPO_ROOT, run_tool
+from svm.testing import REPO_ROOT, load_script, run_tool
 from svm.visualization import draw_tracks, track_color
 
 MOT_CONFIG = str(REPO_ROOT / 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py')
@@ -162,10 +162,11 @@ def test_mot_demo_reads_a_webcam_index_and_shows_its_frame_rate(tmp_path, capsys
     assert len(_read_video(out)) == 4  # --max-frames stops a live source
 
 
-def test_mot_demo_needs_an_output(untrained_tracker):
-    proc = run_tool(['python', 'demo/mot_demo.py', '0', '--config', MOT_CONFIG, '--checkpoint', untrained_tracker],
-                    check=False)
-    assert proc.returncode == 2 and 'nothing to do: give --out, --out-txt or --show' in proc.stderr
+def test_mot_demo_needs_an_output(untrained_tracker, capsys):
+    """The demo's argument parsing, in this process: it refuses before loading anything."""
+    with pytest.raises(SystemExit) as exited:
+        load_script('demo/mot_demo.py').parse_args(['0', '--config', MOT_CONFIG, '--checkpoint', untrained_tracker])
+    assert exited.value.code == 2 and 'nothing to do: give --out, --out-txt or --show' in capsys.readouterr().err
 
 
 @pytest.fixture(scope='module')

@@ -2,31 +2,30 @@
 import re
 
 import torch
+from mmengine.config import Config
 
-from svm.testing import TOY_REGRESSION_CONFIG, free_port, run_tool, train_toy
+from svm.testing import TOY_REGRESSION_CONFIG, free_port, run_tool, run_training_in_process
 
 
 def _mse(log):
     return float(re.search(r'mse: ([0-9.]+)', log).group(1))
 
 
-def test_two_processes_train_and_test_like_one(tmp_path):
-    # one process with batch 8 sees, step by step, the union of what two processes with batch 4 see
-    train_toy(tmp_path / 'one', '--cfg-options', 'train_dataloader.batch_size=8')
-    run_tool(['bash', 'tools/dist_train.sh', TOY_REGRESSION_CONFIG, '2', '--work-dir', tmp_path / 'two',
-              '--cfg-options', 'train_dataloader.batch_size=4'], env={'PORT': str(free_port())})
+def test_two_processes_train_and_test_like_one(toy_dist_run, toy_test_run, tmp_path):
+    # one process with batch 8 sees, step by step, the union of what two processes with batch 4 (the config's
+    # batch: toy_dist_run) see; the one process is what tools/train.py runs, in this process
+    assert Config.fromfile(str(TOY_REGRESSION_CONFIG)).train_dataloader.batch_size == 4
+    run_training_in_process(TOY_REGRESSION_CONFIG, tmp_path / 'one', 'train_dataloader.batch_size=8')
     one = torch.load(tmp_path / 'one' / 'rank0_final.pth')
-    two = torch.load(tmp_path / 'two' / 'rank0_final.pth')
+    two = torch.load(toy_dist_run['work_dir'] / 'rank0_final.pth')
     for key in one:
         torch.testing.assert_close(one[key], two[key], rtol=1e-5, atol=1e-6, msg=key)
 
-    ckpt = tmp_path / 'one' / 'iter_6.pth'
-    single = run_tool(['python', 'tools/test.py', TOY_REGRESSION_CONFIG, '--checkpoint', ckpt,
-                       '--work-dir', tmp_path / 't1'])
-    double = run_tool(['bash', 'tools/dist_test.sh', TOY_REGRESSION_CONFIG, '2', '--checkpoint', ckpt,
-                       '--work-dir', tmp_path / 't2'], env={'PORT': str(free_port())})
+    # the checkpoint that toy_test_run tested in one process
+    double = run_tool(['bash', 'tools/dist_test.sh', TOY_REGRESSION_CONFIG, '2', '--checkpoint',
+                       toy_test_run['checkpoint'], '--work-dir', tmp_path / 't2'], env={'PORT': str(free_port())})
     assert 'count: 16' in double.stdout + double.stderr  # every test sample once, across both processes
-    assert abs(_mse(single.stdout + single.stderr) - _mse(double.stdout + double.stderr)) < 1e-5
+    assert abs(_mse(toy_test_run['log']) - _mse(double.stdout + double.stderr)) < 1e-5
 
 
 EXIT_WITH_WORK_IN_FLIGHT = '''

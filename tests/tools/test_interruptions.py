@@ -7,46 +7,34 @@ import time
 
 import torch
 
-from svm.testing import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, load_checkpoint_on_cpu, run_tool,
-                         train_toy)
+from svm.testing import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, copy_work_dir, load_checkpoint_on_cpu,
+                         run_training_in_process, train_toy)
 
 
-def full_and_killed_runs(tmp_path):
-    """Work dirs of an uninterrupted toy run and of one SIGKILLed at iteration 5 (checkpoints every 2)."""
-    full, killed = tmp_path / 'full', tmp_path / 'killed'
-    train_toy(full)
-    crashing = tmp_path / 'crashing.py'
-    crashing.write_text(f"_base_ = ['{TOY_REGRESSION_CONFIG}']\n"
-                        "custom_hooks = [dict(type='KillAtIterHook', iteration=5)]\n")
-    proc = run_tool(['python', 'tools/train.py', crashing, '--work-dir', killed], check=False)
-    assert proc.returncode == -signal.SIGKILL
-    assert (killed / 'iter_4.pth').exists() and not (killed / 'iter_6.pth').exists()
-    return full, killed
-
-
-def test_killed_training_resumed_ends_with_the_same_weights(tmp_path):
-    full, killed = full_and_killed_runs(tmp_path)
-    train_toy(killed, '--resume')
-    assert_same_state(load_checkpoint_on_cpu(full / 'iter_6.pth')['state_dict'],
+def test_killed_training_resumed_ends_with_the_same_weights(toy_run, toy_killed_run, tmp_path):
+    killed = copy_work_dir(toy_killed_run, tmp_path / 'killed')
+    proc = train_toy(killed, '--resume')
+    assert 'resumed epoch: 0, iter: 4' in proc.stdout + proc.stderr  # not a new run, which ends the same
+    assert_same_state(load_checkpoint_on_cpu(toy_run / 'iter_6.pth')['state_dict'],
                       load_checkpoint_on_cpu(killed / 'iter_6.pth')['state_dict'])
 
 
-def test_resume_survives_a_torn_last_checkpoint_pointer(tmp_path):
+def test_resume_survives_a_torn_last_checkpoint_pointer(toy_run, toy_killed_run, tmp_path):
     # mmengine writes `last_checkpoint` in place: a kill at that moment leaves it empty or torn
-    full, killed = full_and_killed_runs(tmp_path)
+    killed = copy_work_dir(toy_killed_run, tmp_path / 'killed')
     (killed / 'last_checkpoint').write_text(str(killed / 'iter_'))  # torn mid-write
     proc = train_toy(killed, '--resume')
     log = proc.stdout + proc.stderr
     assert 'resuming from the newest checkpoint of the work dir' in log and 'iter_4.pth' in log
     assert 'resumed epoch: 0, iter: 4' in log
-    assert_same_state(load_checkpoint_on_cpu(full / 'iter_6.pth')['state_dict'],
+    assert_same_state(load_checkpoint_on_cpu(toy_run / 'iter_6.pth')['state_dict'],
                       load_checkpoint_on_cpu(killed / 'iter_6.pth')['state_dict'])
 
 
-def test_resume_without_any_checkpoint_starts_from_scratch(tmp_path):
+def test_resume_without_any_checkpoint_starts_from_scratch(tmp_path, capsys):
     (tmp_path / 'last_checkpoint').write_text('')  # a pointer torn before any checkpoint survived
-    proc = train_toy(tmp_path, '--resume')
-    assert 'no checkpoint in' in proc.stdout and (tmp_path / 'iter_6.pth').exists()
+    run_training_in_process(TOY_REGRESSION_CONFIG, tmp_path, resume='auto')  # what tools/train.py --resume runs
+    assert 'no checkpoint in' in capsys.readouterr().out and (tmp_path / 'iter_6.pth').exists()
 
 
 SAVER = textwrap.dedent('''

@@ -31,12 +31,19 @@ def trained(tiny_mot, tmp_path_factory):
     return dict(ckpt=osp.join(work, 'epoch_2.pth'), work=str(work), opts=opts)
 
 
-def test_tiny_tracker_trains_tests_and_scores(tiny_mot, trained):
+@pytest.fixture(scope='module')
+def tested(trained):
+    """tools/test.py on the trained tracker, every detection tracked (TRACK_ALL), result files written:
+    ``dict(log=<stdout and stderr>, res_dir=<the result files' folder>)``."""
     res_dir = osp.join(trained['work'], 'results')
     proc = run_tool(['python', 'tools/test.py', TINY_MOT_CONFIG, '--checkpoint', trained['ckpt'], '--work-dir',
                      trained['work'], '--cfg-options', *trained['opts'], *TRACK_ALL,
                      f'test_evaluator.outfile_prefix={res_dir}'])
-    out = proc.stdout + proc.stderr
+    return dict(log=proc.stdout + proc.stderr, res_dir=res_dir)
+
+
+def test_tiny_tracker_trains_tests_and_scores(tiny_mot, tested):
+    out, res_dir = tested['log'], tested['res_dir']
     for table in ('HOTA: default-tracker-pedestrian', 'CLEAR: default-tracker-pedestrian',
                   'Identity: default-tracker-pedestrian'):
         assert table in out  # TrackEval's own tables
@@ -65,14 +72,12 @@ def test_memory_sweep_prints_a_table(trained, tmp_path):
     assert osp.isfile(osp.join(tmp_path, 'memory_sweep.json'))
 
 
-def test_two_processes_track_like_one(trained, tmp_path):
+def test_two_processes_track_like_one(trained, tested, tmp_path):
     """dist_test.sh with 2 CPU processes (gloo): each process tracks whole videos with its own memory,
-    and the gathered results score exactly as one process's."""
-    options = ['--cfg-options', *trained['opts'], *TRACK_ALL]
-    one = run_tool(['python', 'tools/test.py', TINY_MOT_CONFIG, '--checkpoint', trained['ckpt'],
-                    '--work-dir', tmp_path / 'one', *options])
+    and the gathered results score exactly as one process's (the test run of ``tested``)."""
     two = run_tool(['bash', 'tools/dist_test.sh', TINY_MOT_CONFIG, '2', '--checkpoint', trained['ckpt'],
-                    '--work-dir', tmp_path / 'two', *options], env={'PORT': str(free_port())})
+                    '--work-dir', tmp_path / 'two', '--cfg-options', *trained['opts'], *TRACK_ALL],
+                   env={'PORT': str(free_port())})
     assert 'GPU number: 2' in two.stdout + two.stderr  # mmengine's name for the world size
-    one_metrics, two_metrics = logged_metrics(one.stdout + one.stderr), logged_metrics(two.stdout + two.stderr)
+    one_metrics, two_metrics = logged_metrics(tested['log']), logged_metrics(two.stdout + two.stderr)
     assert one_metrics and one_metrics == two_metrics

@@ -1,12 +1,14 @@
 """tools/train.py, tools/test.py (and svm.utils.runner, which they call) on the toy regression task: config
 inheritance, resume, checkpoint safety, tools/dist_train.sh and --auto-scale-lr."""
 import argparse
+import pickle
 
 import pytest
 import torch
 
-from svm.testing import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, cfg_options, free_port,
-                         load_checkpoint_on_cpu, run_tool, train_toy)
+from svm.testing import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, cfg_options, load_checkpoint_on_cpu,
+                         run_testing_in_process, run_tool, train_toy)
+from svm.utils.checkpoint import UnsafeCheckpointError
 from svm.utils.runner import config_for_training
 
 
@@ -26,16 +28,16 @@ def test_config_inheritance_and_cfg_options_reach_built_objects(tmp_path):
     assert runner.build_dataloader(runner.train_dataloader).batch_size == 3
 
 
-def test_resume_continues_with_same_optimizer_and_scheduler_state(tmp_path):
-    full, interrupted = tmp_path / 'full', tmp_path / 'interrupted'
-    train_toy(full)
+def test_resume_continues_with_same_optimizer_and_scheduler_state(toy_run, tmp_path):
+    interrupted = tmp_path / 'interrupted'
     # Stop after 4 of 6 iterations, then resume from the latest checkpoint in the work dir.
     train_toy(interrupted, '--cfg-options', 'train_cfg.max_iters=4')
     assert (interrupted / 'iter_4.pth').exists() and not (interrupted / 'iter_6.pth').exists()
     proc = train_toy(interrupted, '--resume')
     assert 'resumed epoch: 0, iter: 4' in proc.stdout + proc.stderr
 
-    a, b = load_checkpoint_on_cpu(full / 'iter_6.pth'), load_checkpoint_on_cpu(interrupted / 'iter_6.pth')
+    # the uninterrupted run
+    a, b = load_checkpoint_on_cpu(toy_run / 'iter_6.pth'), load_checkpoint_on_cpu(interrupted / 'iter_6.pth')
     assert a['meta']['iter'] == b['meta']['iter'] == 6
     assert_same_state(a['state_dict'], b['state_dict'])
     assert_same_state(a['optimizer']['state'], b['optimizer']['state'])
@@ -46,40 +48,38 @@ def test_resume_continues_with_same_optimizer_and_scheduler_state(tmp_path):
     assert list(interrupted.glob('*/vis_data/events.out.tfevents.*'))
 
 
-def test_resume_from_explicit_path_and_test_tool(tmp_path):
-    train_toy(tmp_path, '--cfg-options', 'train_cfg.max_iters=2')
-    proc = train_toy(tmp_path / 'resumed', '--resume', tmp_path / 'iter_2.pth')
+def test_resume_from_explicit_path(toy_run, tmp_path):
+    proc = train_toy(tmp_path, '--resume', toy_run / 'iter_2.pth')
     assert 'resumed epoch: 0, iter: 2' in proc.stdout + proc.stderr
-    out = tmp_path / 'preds.pkl'
-    proc = run_tool(['python', 'tools/test.py', TOY_REGRESSION_CONFIG, '--checkpoint',
-                     tmp_path / 'resumed' / 'iter_6.pth', '--work-dir', tmp_path / 'test', '--out', out])
-    assert 'mse:' in proc.stdout + proc.stderr and 'count: 16' in proc.stdout + proc.stderr
-    assert out.exists()
+    assert (tmp_path / 'iter_6.pth').exists()
 
 
-def test_tools_refuse_unsafe_checkpoint_and_accept_opt_in(tmp_path):
-    train_toy(tmp_path, '--cfg-options', 'train_cfg.max_iters=2')
-    ckpt = load_checkpoint_on_cpu(tmp_path / 'iter_2.pth')
+def test_test_tool_prints_the_metrics_and_writes_the_predictions(toy_test_run):
+    assert 'mse:' in toy_test_run['log'] and 'count: 16' in toy_test_run['log']
+    assert len(pickle.loads(toy_test_run['out'].read_bytes())) == 16  # one (prediction, target) per sample
+
+
+def test_tools_refuse_unsafe_checkpoint_and_accept_opt_in(toy_run, tmp_path):
+    ckpt = load_checkpoint_on_cpu(toy_run / 'iter_2.pth')
     ckpt['meta']['args'] = argparse.Namespace(note='saved by an old script')
     legacy = tmp_path / 'legacy.pth'
     torch.save(ckpt, legacy)
-    cmd = ['python', 'tools/test.py', TOY_REGRESSION_CONFIG, '--checkpoint', legacy, '--work-dir', tmp_path / 't']
-    proc = run_tool(cmd, check=False)
-    assert proc.returncode != 0 and 'argparse.Namespace' in proc.stderr
-    proc = run_tool(cmd + ['--trust-checkpoint'])
+    # refused by what tools/test.py runs (in this process); accepted by the tool with --trust-checkpoint
+    with pytest.raises(UnsafeCheckpointError, match='argparse.Namespace'):
+        run_testing_in_process(TOY_REGRESSION_CONFIG, legacy, tmp_path / 'refused')
+    proc = run_tool(['python', 'tools/test.py', TOY_REGRESSION_CONFIG, '--checkpoint', legacy, '--work-dir',
+                     tmp_path / 't', '--trust-checkpoint'])
     assert 'count: 16' in proc.stdout + proc.stderr
 
 
-def test_dist_train_runs_two_cpu_processes_that_train_together(tmp_path):
-    proc = run_tool(['bash', 'tools/dist_train.sh', TOY_REGRESSION_CONFIG, '2', '--work-dir', tmp_path],
-                    env={'PORT': str(free_port())})
-    log = proc.stdout + proc.stderr
+def test_dist_train_runs_two_cpu_processes_that_train_together(toy_dist_run):
+    log, work_dir = toy_dist_run['log'], toy_dist_run['work_dir']
     # mmengine logs the world size as "GPU number" whatever the device
     assert 'Distributed training: True' in log and 'GPU number: 2' in log, log[-3000:]
     # Each rank saw its own half of the data; only synchronised gradients keep the weights identical.
-    final0, final1 = torch.load(tmp_path / 'rank0_final.pth'), torch.load(tmp_path / 'rank1_final.pth')
+    final0, final1 = torch.load(work_dir / 'rank0_final.pth'), torch.load(work_dir / 'rank1_final.pth')
     assert_same_state(final0, final1)
-    init0 = torch.load(tmp_path / 'rank0_init.pth')
+    init0 = torch.load(work_dir / 'rank0_init.pth')
     assert not torch.equal(init0['mlp.0.weight'], final0['mlp.0.weight'])
 
 

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from svm.testing import REPO_ROOT, TOY_RECOGNITION_CONFIG, run_tool, toy_video_options
+from svm.testing import REPO_ROOT, TOY_RECOGNITION_CONFIG, read_run_logs, run_training_in_process, toy_video_options
 
 
 def decoding_steps():
@@ -42,16 +42,17 @@ def videos_with_a_corrupt_one(tmp_path, toy_videos):
 
 
 def test_training_stops_at_a_corrupt_video_with_its_path(tmp_path, videos_with_a_corrupt_one):
+    """What tools/train.py runs, in this process (tests/tools/test_recognition_end_to_end.py runs the tool)."""
+    from svm.datasets.recognition import VideoDecodeError
     options = ['train_cfg.max_epochs=1', 'train_dataloader.sampler.shuffle=False',
                *toy_video_options(videos_with_a_corrupt_one, ['train', 'val'])]
-    proc = run_tool(['python', 'tools/train.py', TOY_RECOGNITION_CONFIG, '--work-dir', tmp_path / 'w',
-                     '--cfg-options', *options], check=False)
-    assert proc.returncode != 0
-    assert f'cannot decode video {videos_with_a_corrupt_one["root"] / "broken.mp4"}' in proc.stderr
+    broken = videos_with_a_corrupt_one['root'] / 'broken.mp4'
+    with pytest.raises(VideoDecodeError, match=re.escape(f'cannot decode video {broken}')):
+        run_training_in_process(TOY_RECOGNITION_CONFIG, tmp_path / 'w', *options)
 
-    proc = run_tool(['python', 'tools/train.py', TOY_RECOGNITION_CONFIG, '--work-dir', tmp_path / 'skip',
-                     '--cfg-options', *options, 'train_dataloader.dataset.pipeline.0.skip_corrupt=True'])
-    log = proc.stdout + proc.stderr
+    run_training_in_process(TOY_RECOGNITION_CONFIG, tmp_path / 'skip', *options,
+                            'train_dataloader.dataset.pipeline.0.skip_corrupt=True')
+    log = read_run_logs(tmp_path / 'skip')
     assert 'broken.mp4' in log and 'skipped (skip_corrupt=True)' in log
     assert (tmp_path / 'skip' / 'epoch_1.pth').exists()
 
