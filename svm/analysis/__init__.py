@@ -10,6 +10,9 @@
   plot_memory_sweep.py);
 - :mod:`.stream_vs_space`: streaming vs frame-based trackers over seeds and memory lengths
   (stream_vs_space.py, ``make mot-claims``);
+- :mod:`.track_recognition_benchmark`: the unified tracker + recogniser's online action accuracy and its
+  per-frame cost against the two separate models (benchmark_unified.py, ``make unified-demo``);
+- :mod:`.gpu_report`: everything of the CUDA path that svm measures, in one report (gpu_report.py);
 - :mod:`.logs`: curves and training time from mmengine's json logs, a test run's metrics (analyze_logs.py);
 - :mod:`.confusion`: confusion matrices of recognition results (confusion_matrix.py);
 - :mod:`.browse`: a config's training pipeline drawn as images (browse_dataset.py).

@@ -8,7 +8,7 @@ time covers all the per-frame work: the frame's preprocessing, the backbone(s), 
 """
 import os.path as osp
 import time
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -96,7 +96,7 @@ def read_frame_list(ann_file: str, data_root: str) -> List[Tuple[str, int]]:
 
 @torch.no_grad()
 def online_action_accuracy(model: torch.nn.Module, videos: Iterable[Tuple[str, int]],
-                           progress: Optional[callable] = None) -> Dict:
+                           progress: Optional[Callable[[int], None]] = None) -> Dict:
     """Online top-1 of the unified model on labelled videos, streamed frame by frame (tracks computed alike).
 
     Args:
