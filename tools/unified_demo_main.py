@@ -18,7 +18,6 @@ generated data, on a CPU (docs/unified.md).
 Trained stages are reused unless --retrain. Every step is the command a user would run, printed before it runs.
 """
 import argparse
-import glob
 import json
 import os.path as osp
 import time
@@ -55,7 +54,7 @@ def trained_checkpoint(work_dir: str) -> str:
 
 
 def train(config: str, work_dir: str, retrain: bool, *options: str) -> str:
-    if retrain or not glob.glob(osp.join(REPO, work_dir, 'last_checkpoint')):
+    if retrain or not osp.isfile(osp.join(REPO, work_dir, 'last_checkpoint')):
         run(['python', 'tools/train.py', config, '--work-dir', work_dir]
             + (['--cfg-options', *options] if options else []))
     return trained_checkpoint(work_dir)
