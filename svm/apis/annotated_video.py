@@ -7,7 +7,7 @@ Both read the source one frame at a time, so memory stays constant however long 
 """
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
 import numpy as np
@@ -53,6 +53,39 @@ def _shown(window: str, frame: np.ndarray) -> bool:
     return cv2.waitKey(1) & 0xFF != ord('q')
 
 
+def _write_drawn_frames(drawn: Iterator[np.ndarray], source: VideoSource, out: Optional[str], fps: Optional[float],
+                        show: bool, max_frames: Optional[int], window: str) -> int:
+    """Write (``out``, at ``fps``: default the source's, else 25) and/or show (q stops) the BGR frames of ``drawn``
+    as they come, printing progress ('frame i/N' for files and folders, the running frame rate for live sources);
+    Ctrl-C stops and keeps what was written. Returns the number of frames.
+
+    Raises:
+        ValueError: no frame could be read from the source.
+    """
+    writer = LazyVideoWriter(out, fps or source.fps or 25) if out else None
+    progress = FrameProgress(None if source.live else min(source.num_frames, max_frames or source.num_frames))
+    num_frames = 0
+    try:
+        for frame in drawn:
+            if writer is not None:
+                writer.write(frame)
+            num_frames += 1
+            progress.update()
+            if show and not _shown(window, frame):
+                break
+    except KeyboardInterrupt:
+        print('\ninterrupted: writing what was processed so far')
+    finally:
+        if writer is not None:
+            writer.release()
+        if show:
+            cv2.destroyAllWindows()
+    progress.close()
+    if num_frames == 0:
+        raise ValueError(f'{source.name}: no frame could be read')
+    return num_frames
+
+
 def mot_result_rows(frame_index: int, tracks: Tracks) -> np.ndarray:
     """The tracks of one frame (0-based ``frame_index``) as MOTChallenge result rows (n, 7) ``frame, id, left,
     top, width, height, score`` with 1-based frames (:func:`svm.datasets.mot.mot_challenge.write_results`)."""
@@ -90,30 +123,14 @@ def write_tracked_video(tracker: torch.nn.Module,
         ValueError: no frame could be read from the source.
     """
     source = open_video_source(source)
-    writer = LazyVideoWriter(out, fps or source.fps or 25) if out else None
-    rows, num_frames = [np.zeros((0, len(RESULT_FIELDS)))], 0
-    # files and folders: 'frame i/N' lines; webcams and streams: the running frame rate
-    progress = FrameProgress(None if source.live else min(source.num_frames, max_frames or source.num_frames))
-    try:
+    rows = [np.zeros((0, len(RESULT_FIELDS)))]
+
+    def drawn_frames():
         for frame_index, frame, tracks in track_video(tracker, source, score_thr=score_thr, max_frames=max_frames):
-            drawn = draw_tracks(frame, tracks.bboxes, tracks.ids)
-            if writer is not None:
-                writer.write(drawn)
             rows.append(mot_result_rows(frame_index, tracks))
-            num_frames += 1
-            progress.update()
-            if show and not _shown('svm tracks', drawn):
-                break
-    except KeyboardInterrupt:
-        print('\ninterrupted: writing what was tracked so far')
-    finally:
-        if writer is not None:
-            writer.release()
-        if show:
-            cv2.destroyAllWindows()
-    progress.close()
-    if num_frames == 0:
-        raise ValueError(f'{source.name}: no frame could be read')
+            yield draw_tracks(frame, tracks.bboxes, tracks.ids)
+
+    num_frames = _write_drawn_frames(drawn_frames(), source, out, fps, show, max_frames, 'svm tracks')
     rows = np.concatenate(rows)
     if out_txt:
         write_results(out_txt, rows)
@@ -194,27 +211,13 @@ def write_tracked_action_video(model: torch.nn.Module,
         ValueError: no frame could be read from the source.
     """
     source = open_video_source(source)
-    writer = LazyVideoWriter(out, fps or source.fps or 25) if out else None
-    progress = FrameProgress(None if source.live else min(source.num_frames, max_frames or source.num_frames))
-    ids, num_frames, last = set(), 0, None
-    try:
+    ids, last = set(), []
+
+    def drawn_frames():
         for frame in track_and_recognize(model, source, score_thr=score_thr, topk=topk, max_frames=max_frames):
-            drawn = draw_tracks_and_topk(frame.image, frame.tracks.bboxes, frame.tracks.ids, frame.topk)
-            if writer is not None:
-                writer.write(drawn)
             ids.update(frame.tracks.ids.tolist())
-            num_frames, last = num_frames + 1, frame.topk
-            progress.update()
-            if show and not _shown('svm tracks and action', drawn):
-                break
-    except KeyboardInterrupt:
-        print('\ninterrupted: writing what was processed so far')
-    finally:
-        if writer is not None:
-            writer.release()
-        if show:
-            cv2.destroyAllWindows()
-    progress.close()
-    if num_frames == 0:
-        raise ValueError(f'{source.name}: no frame could be read')
+            last[:] = frame.topk
+            yield draw_tracks_and_topk(frame.image, frame.tracks.bboxes, frame.tracks.ids, frame.topk)
+
+    num_frames = _write_drawn_frames(drawn_frames(), source, out, fps, show, max_frames, 'svm tracks and action')
     return dict(num_frames=num_frames, num_tracks=len(ids), topk=last)

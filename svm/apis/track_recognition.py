@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from mmengine.registry import DefaultScope
 
+from svm.datasets.recognition.pipelines import pipeline_steps
 from .online_recognition import OnlineRecognizer
 from .tracking import Tracks, _frame_tracks, _frames_of, _stream, frame_pipeline, init_tracker
 from .video_sources import SourceLike, VideoSource
@@ -73,11 +74,7 @@ def recognizer_frame_pipeline(cfg) -> List[dict]:
     resizes them: its ``Resize`` steps as mmaction2's (same scale and aspect rule). Padding is left out: with
     frame sizes that are multiples of the size divisor (as in configs/unified/svm/) it changes nothing."""
     return [dict(type='Resize', scale=step['scale'], keep_ratio=step.get('keep_ratio', False))
-            for step in _flat(frame_pipeline(cfg)) if step['type'] == 'Resize']
-
-
-def _flat(pipeline: List[dict]) -> List[dict]:
-    return [inner for step in pipeline for inner in ([step] + _flat(step.get('transforms', [])))]
+            for step in pipeline_steps(frame_pipeline(cfg)) if step['type'] == 'Resize']
 
 
 def separate_models(model: torch.nn.Module) -> Tuple[torch.nn.Module, OnlineRecognizer]:
