@@ -1,8 +1,13 @@
 """Importing svm: dependency checks, the mmaction2 shim and the registries."""
 import importlib
+import os
+import subprocess
+import sys
 from importlib import metadata
 
 import pytest
+
+from svm.testing import REPO_ROOT
 
 
 def test_import_registers_modules_into_mmdet_and_mmaction_registries():
@@ -21,6 +26,36 @@ def test_mmaction_models_import_and_drn_placeholder_explains_itself():
     assert mmaction.models.Recognizer3D is not None
     with pytest.raises(ImportError, match='lacks mmaction/models/localizers/drn'):
         DRN()
+
+
+# A transformers 5 stand-in on sys.path: its metadata says 5.0.0 and its modeling_utils lacks the names
+# mmaction2 1.2.0's VindLU imports, as in the real transformers 5.
+TRANSFORMERS_5_SCRIPT = """
+import sys
+import svm
+import mmaction.models
+from mmaction.registry import MODELS
+try:
+    MODELS.build(dict(type='VindLUVQA'))
+except ImportError as err:
+    print('placeholder:', err)
+"""
+
+
+def test_mmaction_models_import_beside_transformers_5(tmp_path):
+    package = tmp_path / 'transformers'
+    package.mkdir()
+    (package / '__init__.py').write_text('__version__ = "5.0.0"\n')
+    (package / 'modeling_utils.py').write_text('class PreTrainedModel:\n    pass\n')
+    info = tmp_path / 'transformers-5.0.0.dist-info'
+    info.mkdir()
+    (info / 'METADATA').write_text('Metadata-Version: 2.1\nName: transformers\nVersion: 5.0.0\n')
+    inherited = [os.environ['PYTHONPATH']] if os.environ.get('PYTHONPATH') else []
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO_ROOT)] + inherited))
+    result = subprocess.run([sys.executable, '-c', TRANSFORMERS_5_SCRIPT], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'requires extra multi-modal dependencies' in result.stdout  # mmaction's placeholder, built
 
 
 def test_version_check_says_what_to_install(monkeypatch):

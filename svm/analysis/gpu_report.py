@@ -9,14 +9,16 @@ size (H, W) and autocast dtype:
   (:func:`svm.analysis.backbone_benchmark.encoder_step`: 'clip' re-encodes its last ``clip_len`` frames),
   summarised once the memory (for 'clip' its window) is full: median, p95, slope in ms per 100 frames,
   the ratio to 'space' (medians), peak memory; 'stream' adds the size of its key/value memory
-  (:attr:`SViT.memory_nbytes`);
+  (:attr:`SViT.memory_nbytes`); on CUDA, the kernels' summed time and their number per frame
+  (:func:`~svm.analysis.timing.device_busy`), which tell a GPU-bound step from a launch-bound one;
 - ``training``: forward + backward of a T-frame clip through 'stream' under autocast, parallel mode (causal
   mask) against frame by frame: seconds per clip, peak memory, the speed-up and the largest gradient
   difference.
 
-Tracker (:mod:`svm.analysis.tracker_benchmark`, the OpenMMLab stack imported only here): streaming
-inference of a MOT config's whole tracker, frames/s and peak memory. That module times no training
-iteration, so the table has none.
+Tracker (the OpenMMLab stack imported only here): streaming inference of a MOT config's whole tracker,
+frames/s and peak memory (:mod:`svm.analysis.tracker_benchmark`), and one training iteration of a MOT
+config's tracker on N clips x T frames with its optimizer wrapper and gradient checkpointing, ms and peak
+memory (:mod:`svm.analysis.tracker_training`).
 
 Every measurement is guarded: an error (e.g. CUDA out of memory) becomes the row's ``error`` and the
 next measurement runs.
@@ -31,8 +33,8 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import torch
 
-from .backbone_benchmark import EncoderSpec, latency_along_video
-from .timing import autocast, is_cuda, peak_mib, percentile, reset_peak, slope, synchronize, timed
+from .backbone_benchmark import EncoderSpec, encoder_step, latency_along_video
+from .timing import autocast, device_busy, is_cuda, peak_mib, percentile, reset_peak, slope, synchronize, timed
 
 MODES = ('space', 'stream', 'clip')
 # the release's windowed layout and global attention (with CLIP's class token)
@@ -112,6 +114,10 @@ def streaming_latency(spec: BackboneReportSpec, layout: str, size: Tuple[int, in
     encoders = {mode: encoder_spec.build(mode, device) for mode in spec.modes}
     measured = latency_along_video(encoders, video, clip_len, spec.warmup, device, dtype,
                                    max_frames=dict(clip=spec.clip_frames) if spec.clip_frames else None)
+    busy = {}  # the last frame again, memory / window full: GPU time and kernel launches per frame
+    with autocast(device, dtype):
+        for mode, encoder in encoders.items():
+            busy[mode] = device_busy(lambda: encoder_step(encoder, video, spec.frames - 1, clip_len), device)
     times = {mode: measured[mode]['ms_per_frame'] for mode in encoders}
     peaks = {mode: measured[mode]['peak_mib'] for mode in encoders}
     space_median = None
@@ -121,7 +127,7 @@ def streaming_latency(spec: BackboneReportSpec, layout: str, size: Tuple[int, in
         steady = times[mode][full_from:] or times[mode]
         row = dict(mode=mode, frames=len(times[mode]), steady_from_frame=full_from, median_ms=percentile(steady, 50),
                    p95_ms=percentile(steady, 95), slope_ms_per_100_frames=100 * slope(steady),
-                   first_frame_ms=times[mode][0], peak_mib=peaks[mode])
+                   first_frame_ms=times[mode][0], peak_mib=peaks[mode], **busy[mode])
         if mode == 'stream':
             row['memory_mib'] = encoder.memory_nbytes / 2**20
             row['memory_nbytes'] = encoder.memory_nbytes
@@ -217,9 +223,31 @@ def tracker_rows(config: str, sizes: Sequence[Tuple[int, int]], dtypes: Sequence
                             median_ms=result['tracker']['median_ms'], p95_ms=result['tracker']['p95_ms'],
                             backbone_median_ms=result['backbone_in_tracker']['median_ms'],
                             backbone_share=result['backbone_share'], peak_mib=result['peak_mib_tracker'],
-                            memory_mib=result['memory_buffers_mib'])
+                            memory_mib=result['memory_buffers_mib'], nms=result['nms'])
             rows.append(guarded(dict(part='tracker', config=osp.basename(config), size=f'{size[0]}x{size[1]}',
                                      dtype=dtype, measurement='streaming inference'), measure, device, log))
+    return rows
+
+
+def tracker_training_rows(config: str, sizes: Sequence[Tuple[int, int]], dtypes: Sequence[str], clips: int,
+                          frames: int, iters: int, warmup: int, device: str,
+                          log: Callable[[str], None] = print) -> List[Dict]:
+    """One training iteration of ``config``'s tracker (:func:`~svm.analysis.tracker_training.
+    benchmark_tracker_training`) on ``clips`` x ``frames`` frames at each size and dtype: ms per iteration and
+    peak memory, one guarded row each."""
+    rows = []
+    for size in sizes:
+        for dtype in dtypes:
+            def measure(size=size, dtype=dtype) -> Dict:
+                from svm.analysis.tracker_training import benchmark_tracker_training
+                from svm.utils.config_checks import resolve_config
+                result = benchmark_tracker_training(resolve_config(config), size[0], size[1], clips, frames, iters,
+                                                    warmup, device, dtype)
+                keep = ('clips', 'frames_per_clip', 'optim_wrapper', 'with_cp', 'iters', 'median_ms', 'p95_ms',
+                        'peak_mib', 'first_loss', 'last_loss', 'losses_finite')
+                return {key: result[key] for key in keep}
+            rows.append(guarded(dict(part='tracker', config=osp.basename(config), size=f'{size[0]}x{size[1]}',
+                                     dtype=dtype, measurement='training iteration'), measure, device, log))
     return rows
 
 
@@ -261,23 +289,46 @@ def write_report(rows: Sequence[Dict], env: Dict[str, str], out_dir: str, notes:
     return json_path, md_path
 
 
+@dataclass
+class TrackerTrainingSpec:
+    """What the tracker's training measurement runs: ``config``'s tracker on ``clips`` x ``frames`` frames,
+    ``iters`` timed iterations after ``warmup``."""
+    config: str
+    clips: int = 2
+    frames: int = 2
+    iters: int = 3
+    warmup: int = 2
+
+
 def run_report(spec: BackboneReportSpec, device: str, out_dir: str, tracker_config: Optional[str] = None,
                tracker_frames: int = 300, tracker_warmup: int = 31, tracker_sizes: Optional[Sequence] = None,
+               training: Optional[TrackerTrainingSpec] = None, backbone: bool = True,
                log: Callable[[str], None] = print) -> Tuple[List[Dict], str, str]:
-    """The backbone measurements, then (given ``tracker_config``) the whole tracker's at ``tracker_sizes``
-    (default: the largest of ``spec.sizes``), written by :func:`write_report` after each part, so that a run
-    cut short keeps what it measured. Returns (rows, JSON path, Markdown path)."""
+    """The backbone measurements, then (given ``tracker_config``) the whole tracker's streaming inference and
+    (given ``training``) its training iteration at ``tracker_sizes`` (default: the largest of ``spec.sizes``),
+    written by :func:`write_report` after each part, so that a run cut short keeps what it measured;
+    ``backbone=False`` leaves the backbone part out. Returns (rows, JSON path, Markdown path)."""
     env = environment(device)
     log(f"[gpu_report] {env['device_name']}, torch {env['torch']}, CUDA {env['cuda']}")
-    notes = [f'backbone: SViT-{spec.arch}, memory {spec.memory_len} {spec.memory_policy}, {spec.frames} frames '
+    notes = [] if not backbone else [f'backbone: SViT-{spec.arch}, memory {spec.memory_len} {spec.memory_policy}, {spec.frames} frames '
              f'(latency: steady part once the memory is full; clip re-encodes {spec.clip_len or spec.memory_len} '
              f'frames per frame, timed on the first {spec.clip_frames or spec.frames}), training: '
-             f'{spec.train_frames}-frame clip, median of {spec.train_iters} steps',
-             'tracker: streaming inference only (svm.analysis.tracker_benchmark times no training iteration)']
-    rows = backbone_rows(spec, device, log)
-    paths = write_report(rows, env, out_dir, notes)
+             f'{spec.train_frames}-frame clip, median of {spec.train_iters} steps']
     if tracker_config:
-        sizes = tracker_sizes or [max(spec.sizes, key=lambda s: s[0] * s[1])]
+        notes.append(f'tracker inference: {tracker_frames} frames after {tracker_warmup} untimed frames of the same '
+                     'video, random weights, whole tracker (preprocessing, detector, NMS, association)')
+    if training:
+        notes.append(f'tracker training: {training.config}, {training.clips} clips x {training.frames} frames, '
+                     f'median of {training.iters} iterations after {training.warmup}, random weights, no hooks '
+                     '(EMA) and no all-reduce')
+    rows = backbone_rows(spec, device, log) if backbone else []
+    paths = write_report(rows, env, out_dir, notes)
+    sizes = tracker_sizes or [max(spec.sizes, key=lambda s: s[0] * s[1])]
+    if tracker_config:
         rows += tracker_rows(tracker_config, sizes, spec.dtypes, tracker_frames, tracker_warmup, device, log=log)
+        paths = write_report(rows, env, out_dir, notes)
+    if training:
+        rows += tracker_training_rows(training.config, sizes, spec.dtypes, training.clips, training.frames,
+                                      training.iters, training.warmup, device, log)
         paths = write_report(rows, env, out_dir, notes)
     return rows, paths[0], paths[1]

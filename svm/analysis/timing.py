@@ -65,6 +65,26 @@ def timed(fn: Callable, device) -> float:
     return time.perf_counter() - start
 
 
+def device_busy(fn: Callable, device, repeats: int = 4) -> Dict[str, float]:
+    """GPU time and kernel launches per call of ``fn``, from torch.profiler over ``repeats`` calls: the kernels'
+    summed time against the wall time says whether a step waits on the GPU or on the CPU that launches its
+    kernels. On a CPU: an empty dict."""
+    if not is_cuda(device):
+        return {}
+    from torch.autograd import DeviceType
+    from torch.profiler import ProfilerActivity, profile
+    synchronize(device)
+    start = time.perf_counter()
+    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+        for _ in range(repeats):
+            fn()
+        synchronize(device)
+    wall_ms = (time.perf_counter() - start) * 1e3 / repeats
+    kernels = [event for event in prof.events() if event.device_type == DeviceType.CUDA]
+    busy_ms = sum(event.time_range.elapsed_us() for event in kernels) / 1e3 / repeats
+    return dict(gpu_busy_ms=busy_ms, kernels=len(kernels) / repeats, profiled_wall_ms=wall_ms)
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (0-100) of ``values``, nearest rank (one of the values)."""
     ordered = sorted(values)

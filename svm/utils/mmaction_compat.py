@@ -4,9 +4,16 @@ The published mmaction2 1.2.0 (wheel and sdist) lacks ``mmaction/models/localize
 ``mmaction/models/localizers/__init__.py`` imports, so ``import mmaction.models`` fails. svm does not
 use the DRN temporal-grounding localizer: a placeholder module stands in for it, and building a DRN
 raises an error that says why. (mmaction2 also imports ``importlib_metadata`` without declaring it;
-requirements/runtime.txt installs it.) Importing this module before ``mmaction.models`` is enough;
-``import svm`` does that.
+requirements/runtime.txt installs it.)
+
+mmaction2 1.2.0 also imports its VindLU multimodal models whenever transformers >= 4.28 is installed, and
+they import names that transformers 5 removed (``transformers.modeling_utils.apply_chunking_to_forward``):
+with transformers 5 in the environment, ``import mmaction.models`` fails. svm uses no VindLU model: there,
+mmaction2 registers its VindLU placeholders, as when transformers is absent.
+
+Importing this module before ``mmaction.models`` is enough; ``import svm`` does that.
 """
+import importlib.metadata
 import importlib.util
 import os
 import sys
@@ -36,4 +43,15 @@ def _install_placeholder() -> None:
     sys.modules[f'{_MISSING}.drn'] = module
 
 
+def _skip_multimodal_with_transformers_5() -> None:
+    try:
+        major = int(importlib.metadata.version('transformers').split('.')[0])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return
+    if major >= 5:
+        from mmaction.utils import dependency
+        dependency.WITH_MULTIMODAL = False  # read by mmaction/models/multimodal/__init__.py at its import
+
+
 _install_placeholder()
+_skip_multimodal_with_transformers_5()

@@ -8,9 +8,9 @@ import sys
 import pytest
 import torch
 
-from svm.analysis.gpu_report import BackboneReportSpec, format_markdown, guarded, run_report
-from svm.analysis.timing import autocast
-from svm.testing import REPO_ROOT, load_script
+from svm.analysis.gpu_report import BackboneReportSpec, TrackerTrainingSpec, format_markdown, guarded, run_report
+from svm.analysis.timing import autocast, device_busy
+from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, load_script
 
 TINY = BackboneReportSpec(arch='tiny', memory_len=2, sizes=[(32, 48)], dtypes=['fp32', 'bf16'], frames=4,
                           warmup=1, clip_frames=3, train_frames=2, train_iters=1)
@@ -55,6 +55,36 @@ def test_backbone_report_dry_run_on_cpu(tmp_path):
     markdown = open(md_path).read()
     assert markdown.startswith('# GPU report: CPU') and '## backbone: latency' in markdown
     assert '## backbone: training' in markdown and markdown.count('| window14 | 32x48 |') == 8
+
+
+def test_tracker_parts_only_on_cpu(tmp_path):
+    """The tracker's streaming inference and training iteration (the backbone part left out), tiny config."""
+    spec = BackboneReportSpec(arch='tiny', sizes=[(64, 96)], dtypes=['fp32'])
+    rows, json_path, md_path = run_report(spec, 'cpu', str(tmp_path), str(TINY_MOT_CONFIG), tracker_frames=3,
+                                          tracker_warmup=1,
+                                          training=TrackerTrainingSpec(str(TINY_MOT_CONFIG), iters=2, warmup=1),
+                                          backbone=False, log=lambda line: None)
+    assert [row['measurement'] for row in rows] == ['streaming inference', 'training iteration']
+    assert all(row['error'] is None and row['size'] == '64x96' for row in rows), rows
+    inference, training = rows
+    assert inference['fps'] > 0 and inference['frames'] == 3 and inference['nms'] == 'mmcv'
+    assert training['optim_wrapper'] == 'OptimWrapper' and training['clips'] == training['frames_per_clip'] == 2
+    assert training['iters'] == 2 and training['median_ms'] > 0 and training['losses_finite']
+    markdown = open(md_path).read()
+    assert '## tracker: training iteration' in markdown and '## backbone' not in markdown
+    assert any('tracker training: ' in note for note in json.loads(open(json_path).read())['notes'])
+
+
+def test_device_busy_is_empty_on_cpu():
+    assert device_busy(lambda: torch.ones(4) * 2, 'cpu') == {}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+def test_device_busy_counts_kernels_on_cuda():
+    a = torch.randn(2048, 2048, device='cuda')
+    busy = device_busy(lambda: (a @ a) @ a, 'cuda', repeats=3)
+    assert busy['kernels'] >= 2  # two matrix products per call (cuBLAS may add a reduction kernel)
+    assert 0 < busy['gpu_busy_ms'] <= busy['profiled_wall_ms']
 
 
 def test_a_failed_measurement_is_a_row_and_the_rest_continue(tmp_path):

@@ -7,19 +7,22 @@ the per-frame streaming latency of space / stream / clip along --frames frames (
 memory is full, x space), parallel vs frame-by-frame training of a --train-frames clip (time, peak memory,
 largest gradient difference) and the key/value memory's size. Tracker (needs the OpenMMLab stack; skip it
 with --skip-tracker): streaming inference of --tracker-config at the largest size over --tracker-frames
-frames. Each measurement that fails (e.g. out of memory) is a row with its error; the others still run.
-Writes <out-dir>/gpu_report.json and .md after each part. --tiny: a dry run (tiny model, 32x48 frames,
+frames, and one training iteration of --train-tracker-config (--train-clips x --train-clip-frames frames,
+its optimizer wrapper and gradient checkpointing); --skip-backbone measures the tracker only. Each
+measurement that fails (e.g. out of memory) is a row with its error; the others still run. Writes <out-dir>/gpu_report.json and .md after each part. --tiny: a dry run (tiny model, 32x48 frames,
 a few frames) that checks the script on a CPU. See svm/analysis/gpu_report.py.
 """
 import argparse
 
 import torch
 
-from svm.analysis.gpu_report import LAYOUTS, MODES, BackboneReportSpec, run_report
+from svm.analysis.gpu_report import LAYOUTS, MODES, BackboneReportSpec, TrackerTrainingSpec, run_report
 from svm.analysis.timing import DTYPES
 
 PAPER_TRACKER = ('configs/mot/svm/bytetrack_svit-b16-release_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-'
                  'motsynth_test-mot17halfval.py')
+# svm's paper recipe: parallel 2-frame clips, gradient checkpointing, AmpOptimWrapper
+PAPER_TRAINING = 'configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py'
 TINY_TRACKER = 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb2-2e_tinymot.py'
 
 
@@ -57,7 +60,15 @@ def parse_args(argv=None):
     parser.add_argument('--tracker-warmup', type=int, default=31,
                         help='untimed frames of the same video (memory_len - 1: a full memory from the first '
                         'timed frame)')
+    parser.add_argument('--train-tracker-config',
+                        help=f'MOT config of the training iteration (default: {PAPER_TRAINING}; --tiny: '
+                        f'{TINY_TRACKER})')
+    parser.add_argument('--train-clips', type=int, default=2, help='clips per training iteration')
+    parser.add_argument('--train-clip-frames', type=int, default=2, help='frames per training clip')
+    parser.add_argument('--tracker-train-iters', type=int, default=3,
+                        help='timed training iterations (after 2 untimed; 0: no training measurement)')
     parser.add_argument('--skip-tracker', action='store_true', help='the backbone only (no OpenMMLab stack)')
+    parser.add_argument('--skip-backbone', action='store_true', help='the tracker only (no backbone rows)')
     parser.add_argument('--tiny', action='store_true',
                         help='dry run: tiny arch, 32x48 frames, 6 frames, memory 4, a 2-frame training clip')
     parser.add_argument('--out-dir', default='work_dirs/gpu_report')
@@ -65,8 +76,12 @@ def parse_args(argv=None):
     if args.tiny:
         args.arch, args.sizes, args.frames, args.memory_len, args.train_frames = 'tiny', [(32, 48)], 6, 4, 2
         args.train_iters, args.warmup, args.tracker_frames, args.tracker_warmup = 1, 1, 3, 1
+        args.tracker_train_iters = min(args.tracker_train_iters, 1)
     args.tracker_config = args.tracker_config or (TINY_TRACKER if args.tiny else PAPER_TRACKER)
-    for name in ('frames', 'memory_len'):
+    args.train_tracker_config = args.train_tracker_config or (TINY_TRACKER if args.tiny else PAPER_TRAINING)
+    if args.skip_tracker and args.skip_backbone:
+        parser.error('--skip-tracker and --skip-backbone leave nothing to measure')
+    for name in ('frames', 'memory_len', 'train_clips', 'train_clip_frames'):
         if getattr(args, name) < 1:
             parser.error(f'--{name.replace("_", "-")} must be at least 1')
     return args
@@ -81,9 +96,13 @@ def main(argv=None) -> list:
                               clip_frames=args.clip_frames,
                               train_frames=args.train_frames, train_iters=args.train_iters)
     tracker_sizes = [(64, 96)] if args.tiny else None
+    training = None if args.skip_tracker or not args.tracker_train_iters else TrackerTrainingSpec(
+        args.train_tracker_config, args.train_clips, args.train_clip_frames, args.tracker_train_iters,
+        warmup=1 if args.tiny else 2)
     rows, json_path, md_path = run_report(spec, args.device, args.out_dir,
                                           None if args.skip_tracker else args.tracker_config, args.tracker_frames,
-                                          args.tracker_warmup, tracker_sizes)
+                                          args.tracker_warmup, tracker_sizes, training,
+                                          backbone=not args.skip_backbone)
     with open(md_path) as f:
         print(f.read())
     failed = [row for row in rows if row.get('error')]

@@ -8,8 +8,9 @@ from typing import Sequence
 
 import pytest
 import torch
+import torch.nn.functional as F
 
-from svm.analysis.timing import autocast
+from svm.analysis.timing import DTYPES, autocast
 from svm.models.backbones import SViT
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
@@ -63,12 +64,17 @@ def check_autocast_close_to_fp32(device: str, dtype: str, window_size: int) -> f
     errors = []
     with torch.no_grad():
         reference = model(clip)
+        stream(model, clip)
+        fp32_memory_nbytes = model.memory_nbytes
         for run in (lambda: model(clip), lambda: stream(model, clip)):
             with autocast(device, dtype):
                 out = run()
-            assert all(o.dtype == {'fp16': torch.float16, 'bf16': torch.bfloat16}[dtype] for o in out)
+                # the outputs end with a LayerNorm, which autocast runs in fp32 on CUDA, in the low dtype on the CPU
+                norm_dtype = F.layer_norm(torch.ones(1, 8, device=device, dtype=DTYPES[dtype]), (8, )).dtype
+            assert all(o.dtype == norm_dtype for o in out), ([o.dtype for o in out], norm_dtype)
             assert all(torch.isfinite(o).all() for o in out)
             errors.append(relative_error(out, reference))
+    assert model.memory_nbytes * 2 == fp32_memory_nbytes  # streamed under autocast: the memory in the low dtype
     assert max(errors) < AUTOCAST_TOLERANCE[dtype], errors
     return max(errors)
 
