@@ -367,6 +367,36 @@ def ensure_hard_benchmark(data_root: str, seed: int = 0, **options) -> bool:
     return True
 
 
+def t2d_gate_statistics(checkpoint: str) -> Dict[str, object]:
+    """How far S-ViT's T2D gates moved in training (they start at ``alpha_init``, 1e-4 by default), i.e. how much
+    the temporal branch contributes: ``block_means`` (mean |alpha| of each block, in the model's order),
+    ``mean`` (of those) and ``max`` (the largest |alpha| of any channel).
+
+    Raises:
+        ValueError: the checkpoint holds no T2D gate (no key ending in ``.t2d_alpha``).
+    """
+    from svm.utils.checkpoint import load_checkpoint_file
+    state = load_checkpoint_file(checkpoint, map_location='cpu')
+    state = state.get('state_dict', state)
+    gates = [value.float().abs() for key, value in state.items() if key.endswith('.t2d_alpha')]
+    if not gates:
+        raise ValueError(f'{checkpoint}: no T2D gate (no key ending in .t2d_alpha): not a streaming S-ViT')
+    block_means = [gate.mean().item() for gate in gates]
+    return dict(block_means=block_means, mean=sum(block_means) / len(block_means),
+                max=max(gate.max().item() for gate in gates))
+
+
+def format_gates(gates: Mapping[int, Mapping[str, object]]) -> str:
+    """One line on the T2D gates of the streaming runs, {seed: :func:`t2d_gate_statistics`}."""
+    means = [float(gates[seed]['mean']) for seed in sorted(gates)]
+    largest = [float(gates[seed]['max']) for seed in sorted(gates)]
+    mean, std = mean_and_spread(means)
+    spread = '' if std is None else f' ± {std:.3f}'
+    return (f'T2D gate |alpha| after training (streaming runs; it starts at alpha_init): mean over blocks and channels '
+            f'{mean:.3f}{spread} over seeds {sorted(gates)} (per seed {", ".join(f"{m:.3f}" for m in means)}), '
+            f'largest {min(largest):.2f}-{max(largest):.2f}.')
+
+
 def compare_stream_space(work_dir: str, data_root: str, config: str = CONFIG, seeds: Sequence[int] = DEFAULT_SEEDS,
                          memory_lens: Sequence[int] = DEFAULT_MEMORY_LENS,
                          encoders: Sequence[str] = ('stream', 'space'), epochs: Optional[int] = None,
@@ -396,7 +426,10 @@ def compare_stream_space(work_dir: str, data_root: str, config: str = CONFIG, se
         sweeps.setdefault(run.encoder, {})[run.seed] = result['sweep']
     lengths = sorted(set(memory_lens))
     table = aggregate(sweeps, lengths)
+    gates = {run: t2d_gate_statistics(result['checkpoint']) for run, result in results.items() if run.encoder == 'stream'}
     markdown = format_markdown(table)
+    if gates:
+        markdown += '\n\n' + format_gates({run.seed: stats for run, stats in gates.items()})
     os.makedirs(work_dir, exist_ok=True)
     plot_comparison(table, osp.join(work_dir, 'stream_vs_space.png'))
     summary = dict(config=config, data_root=data_root, seeds=list(seeds), memory_lens=lengths, epochs=epochs,
@@ -404,7 +437,8 @@ def compare_stream_space(work_dir: str, data_root: str, config: str = CONFIG, se
                    table={e: {str(L): row for L, row in rows.items()} for e, rows in table.items()},
                    runs=[dict(encoder=r.encoder, seed=r.seed, work_dir=r.work_dir, command=r.train_command(config),
                               checkpoint=res['checkpoint'], train_s=res['train_s'], test_s=res['test_s'],
-                              sweep={str(L): f for L, f in res['sweep'].items()}) for r, res in results.items()],
+                              sweep={str(L): f for L, f in res['sweep'].items()}, t2d_gate=gates.get(r))
+                         for r, res in results.items()],
                    markdown=markdown)
     with open(osp.join(work_dir, 'stream_vs_space.json'), 'w') as f:
         json.dump(summary, f, indent=2)

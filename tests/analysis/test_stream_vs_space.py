@@ -10,9 +10,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from svm.analysis.stream_vs_space import (ATTN_MODE_KEY, CONFIG, Run, aggregate, data_options, epoch_options,
-                                          format_cell, format_markdown, mean_and_spread, plan_runs, progress_line)
+                                          format_cell, format_gates, format_markdown, mean_and_spread, plan_runs,
+                                          progress_line, t2d_gate_statistics)
 from svm.testing import REPO_ROOT
 
 
@@ -94,6 +96,22 @@ def test_runs_differ_only_in_encoder_and_seed(tmp_path):
         epoch_options(cfg.param_scheduler, 1)
 
 
+def test_t2d_gate_statistics_of_a_checkpoint(tmp_path):
+    state = {'detector.backbone.blocks.0.attn.t2d_alpha': torch.tensor([0.1, -0.3]),
+             'detector.backbone.blocks.0.attn.in_proj.weight': torch.ones(2, 2),
+             'detector.backbone.blocks.1.attn.t2d_alpha': torch.tensor([0.0, 0.2])}
+    torch.save(dict(state_dict=state, meta=dict(epoch=1)), tmp_path / 'stream.pth')
+    stats = t2d_gate_statistics(str(tmp_path / 'stream.pth'))
+    assert stats['block_means'] == pytest.approx([0.2, 0.1])  # |alpha|, in the model's block order
+    assert stats['mean'] == pytest.approx(0.15) and stats['max'] == pytest.approx(0.3)
+    line = format_gates({0: stats, 1: dict(stats, mean=0.25, max=0.5)})
+    assert '0.200 ± 0.071 over seeds [0, 1] (per seed 0.150, 0.250), largest 0.30-0.50' in line
+    torch.save(dict(state_dict={'detector.backbone.blocks.0.attn.in_proj.weight': torch.ones(2, 2)}),
+               tmp_path / 'space.pth')
+    with pytest.raises(ValueError, match='space.pth: no T2D gate'):
+        t2d_gate_statistics(str(tmp_path / 'space.pth'))
+
+
 def test_progress_line_estimates_the_time_left():
     run = Run('space', 2, (1, ), 'w', {})
     assert progress_line(2, 6, 600.0, run, 250.0) == \
@@ -159,6 +177,11 @@ def test_dry_run_end_to_end(tmp_path):
     markdown = (work_dir / 'stream_vs_space.md').read_text()
     hota = 100 * summary['table']['stream']['2']['HOTA']['mean']
     assert f'| streaming (S-ViT) | 2 | {hota:.1f} |' in markdown and 'Wall time:' in markdown
+    # the streaming run's T2D gates, read from its checkpoint; the frame-based run has none
+    assert runs['space']['t2d_gate'] is None
+    gate = runs['stream']['t2d_gate']
+    assert len(gate['block_means']) > 0 and gate['max'] >= gate['mean'] > 0
+    assert 'T2D gate |alpha| after training' in markdown
     assert (work_dir / 'stream_vs_space.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
     assert np.isfinite(summary['wall_s']) and summary['wall_s'] > 0
 
