@@ -76,6 +76,17 @@ class BackboneReportSpec:
         return EncoderSpec(self.arch, self.memory_len, self.memory_policy, self.layouts[layout])
 
 
+@dataclass
+class TrackerTrainingSpec:
+    """What the tracker's training measurement runs: ``config``'s tracker on ``clips`` x ``frames`` frames,
+    ``iters`` timed iterations after ``warmup``."""
+    config: str
+    clips: int = 2
+    frames: int = 2
+    iters: int = 3
+    warmup: int = 2
+
+
 def environment(device: str) -> Dict[str, str]:
     """The device's name and the versions the figures belong to."""
     name = torch.cuda.get_device_name(device) if is_cuda(device) else \
@@ -289,17 +300,6 @@ def write_report(rows: Sequence[Dict], env: Dict[str, str], out_dir: str, notes:
     return json_path, md_path
 
 
-@dataclass
-class TrackerTrainingSpec:
-    """What the tracker's training measurement runs: ``config``'s tracker on ``clips`` x ``frames`` frames,
-    ``iters`` timed iterations after ``warmup``."""
-    config: str
-    clips: int = 2
-    frames: int = 2
-    iters: int = 3
-    warmup: int = 2
-
-
 def run_report(spec: BackboneReportSpec, device: str, out_dir: str, tracker_config: Optional[str] = None,
                tracker_frames: int = 300, tracker_warmup: int = 31, tracker_sizes: Optional[Sequence] = None,
                training: Optional[TrackerTrainingSpec] = None, backbone: bool = True,
@@ -310,10 +310,13 @@ def run_report(spec: BackboneReportSpec, device: str, out_dir: str, tracker_conf
     ``backbone=False`` leaves the backbone part out. Returns (rows, JSON path, Markdown path)."""
     env = environment(device)
     log(f"[gpu_report] {env['device_name']}, torch {env['torch']}, CUDA {env['cuda']}")
-    notes = [] if not backbone else [f'backbone: SViT-{spec.arch}, memory {spec.memory_len} {spec.memory_policy}, {spec.frames} frames '
-             f'(latency: steady part once the memory is full; clip re-encodes {spec.clip_len or spec.memory_len} '
-             f'frames per frame, timed on the first {spec.clip_frames or spec.frames}), training: '
-             f'{spec.train_frames}-frame clip, median of {spec.train_iters} steps']
+    notes = []
+    if backbone:
+        notes.append(f'backbone: SViT-{spec.arch}, memory {spec.memory_len} {spec.memory_policy}, {spec.frames} '
+                     f'frames (latency: steady part once the memory is full; clip re-encodes '
+                     f'{spec.clip_len or spec.memory_len} frames per frame, timed on the first '
+                     f'{spec.clip_frames or spec.frames}), training: {spec.train_frames}-frame clip, median of '
+                     f'{spec.train_iters} steps')
     if tracker_config:
         notes.append(f'tracker inference: {tracker_frames} frames after {tracker_warmup} untimed frames of the same '
                      'video, random weights, whole tracker (preprocessing, detector, NMS, association)')

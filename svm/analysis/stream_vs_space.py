@@ -426,7 +426,8 @@ def compare_stream_space(work_dir: str, data_root: str, config: str = CONFIG, se
         sweeps.setdefault(run.encoder, {})[run.seed] = result['sweep']
     lengths = sorted(set(memory_lens))
     table = aggregate(sweeps, lengths)
-    gates = {run: t2d_gate_statistics(result['checkpoint']) for run, result in results.items() if run.encoder == 'stream'}
+    gates = {run: t2d_gate_statistics(result['checkpoint'])
+             for run, result in results.items() if run.encoder == 'stream'}
     markdown = format_markdown(table)
     if gates:
         markdown += '\n\n' + format_gates({run.seed: stats for run, stats in gates.items()})

@@ -13,8 +13,7 @@ The batch: noise frames at the size asked, each clip with ``num_objects`` pedest
 every iteration has the size asked.
 """
 import copy
-import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import numpy as np
 import torch
@@ -111,7 +110,7 @@ def build_optim_wrapper_for(model: torch.nn.Module, cfg: Config, dtype: str):
 
 def benchmark_tracker_training(cfg: Config, height: int, width: int, num_clips: int = 2, num_frames: int = 2,
                                iters: int = 3, warmup: int = 2, device: str = 'cpu', dtype: str = 'fp16',
-                               num_objects: int = 20, config_path: Optional[str] = None) -> Dict:
+                               num_objects: int = 20) -> Dict:
     """Time ``iters`` training iterations (after ``warmup`` untimed ones) of ``cfg``'s tracker on
     ``num_clips`` x ``num_frames`` frames at (height, width); see the module docstring for what is counted.
 
@@ -134,8 +133,8 @@ def benchmark_tracker_training(cfg: Config, height: int, width: int, num_clips: 
     reset_peak(device)
     times_ms = [1e3 * timed(step, device) for _ in range(iters)]
     backbone = model.detector.backbone
-    return dict(config=osp.basename(config_path) if config_path else None, height=height, width=width,
-                clips=num_clips, frames_per_clip=num_frames, dtype=dtype, optim_wrapper=type(optim_wrapper).__name__,
+    return dict(height=height, width=width, clips=num_clips, frames_per_clip=num_frames, dtype=dtype,
+                optim_wrapper=type(optim_wrapper).__name__,
                 clip_forward=getattr(model, 'clip_forward', None), with_cp=bool(getattr(backbone, 'with_cp', False)),
                 iters=iters, warmup=warmup, median_ms=percentile(times_ms, 50), p95_ms=percentile(times_ms, 95),
                 min_ms=min(times_ms), peak_mib=peak_mib(device), first_loss=losses[0], last_loss=losses[-1],

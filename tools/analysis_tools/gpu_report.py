@@ -9,8 +9,9 @@ largest gradient difference) and the key/value memory's size. Tracker (needs the
 with --skip-tracker): streaming inference of --tracker-config at the largest size over --tracker-frames
 frames, and one training iteration of --train-tracker-config (--train-clips x --train-clip-frames frames,
 its optimizer wrapper and gradient checkpointing); --skip-backbone measures the tracker only. Each
-measurement that fails (e.g. out of memory) is a row with its error; the others still run. Writes <out-dir>/gpu_report.json and .md after each part. --tiny: a dry run (tiny model, 32x48 frames,
-a few frames) that checks the script on a CPU. See svm/analysis/gpu_report.py.
+measurement that fails (e.g. out of memory) is a row with its error; the others still run. Writes
+<out-dir>/gpu_report.json and .md after each part. --tiny: a dry run (tiny model, 32x48 frames, a few
+frames) that checks the script on a CPU. See svm/analysis/gpu_report.py and docs/gpu.md.
 """
 import argparse
 
