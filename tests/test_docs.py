@@ -74,7 +74,7 @@ def test_every_option_of_a_documented_command_exists():
 def _option_takes_effect(cfg, key: str) -> bool:
     """Whether overriding dotted ``key`` reaches something: an existing entry, an argument of the typed module
     (``type=...``) that holds it, or an argument of the Runner."""
-    from mmengine.registry import HOOKS, LOOPS, METRICS, MODELS, DefaultScope
+    from mmengine.registry import HOOKS, LOOPS, METRICS, MODELS
 
     from svm.utils.config_checks import RUNNER_KEYS, _init_parameters
     node, parts = cfg._cfg_dict.to_dict(), key.split('.')
@@ -90,8 +90,10 @@ def _option_takes_effect(cfg, key: str) -> bool:
             return part in RUNNER_KEYS
         if depth != len(parts) - 1 or not isinstance(container, dict) or 'type' not in container:
             return False
-        with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
-            cls = next((c for c in (r.get(container['type']) for r in (LOOPS, HOOKS, METRICS, MODELS)) if c), None)
+        cls = None
+        for root in (LOOPS, HOOKS, METRICS, MODELS):  # the config's scope's registry, e.g. mmdet's MODELS
+            with root.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+                cls = cls or registry.get(container['type'])
         if cls is None:
             return False
         names, open_ended = _init_parameters(cls)
