@@ -216,28 +216,37 @@ def backbone_rows(spec: BackboneReportSpec, device: str, log: Callable[[str], No
     return rows
 
 
+def _tracker_rows(config: str, measurement: str, sizes: Sequence[Tuple[int, int]], dtypes: Sequence[str],
+                  measure: Callable[[object, Tuple[int, int], str], Dict], device: str,
+                  log: Callable[[str], None]) -> List[Dict]:
+    """``measure(cfg, (H, W), dtype)`` at each size and dtype, ``cfg`` the resolved mmengine Config of
+    ``config``: one guarded row each. The OpenMMLab stack is imported here only, inside the guard: without it
+    the rows say what to install."""
+    rows = []
+    for size in sizes:
+        for dtype in dtypes:
+            def run(size=tuple(size), dtype=dtype) -> Dict:
+                from svm.utils.config_checks import resolve_config
+                return measure(resolve_config(config), size, dtype)
+            rows.append(guarded(dict(part='tracker', config=osp.basename(config), size=f'{size[0]}x{size[1]}',
+                                     dtype=dtype, measurement=measurement), run, device, log))
+    return rows
+
+
 def tracker_rows(config: str, sizes: Sequence[Tuple[int, int]], dtypes: Sequence[str], frames: int, warmup: int,
                  device: str, checkpoint: Optional[str] = None, log: Callable[[str], None] = print) -> List[Dict]:
     """Streaming inference of ``config``'s whole tracker (:func:`~svm.analysis.tracker_benchmark.
     benchmark_tracker_config`) at each size and dtype: frames/s, latency and peak memory of the whole tracker
-    and of its backbone, one guarded row each. Imports the OpenMMLab stack (here only, inside the guard: without
-    it the rows say what to install)."""
-    rows = []
-    for size in sizes:
-        for dtype in dtypes:
-            def measure(size=size, dtype=dtype) -> Dict:
-                from svm.analysis.tracker_benchmark import benchmark_tracker_config
-                from svm.utils.config_checks import resolve_config
-                result = benchmark_tracker_config(resolve_config(config), config, checkpoint, tuple(size), frames,
-                                                  warmup, device, dtype)
-                return dict(frames=frames, warmup=warmup, fps=result['tracker']['fps'],
-                            median_ms=result['tracker']['median_ms'], p95_ms=result['tracker']['p95_ms'],
-                            backbone_median_ms=result['backbone_in_tracker']['median_ms'],
-                            backbone_share=result['backbone_share'], peak_mib=result['peak_mib_tracker'],
-                            memory_mib=result['memory_buffers_mib'], nms=result['nms'])
-            rows.append(guarded(dict(part='tracker', config=osp.basename(config), size=f'{size[0]}x{size[1]}',
-                                     dtype=dtype, measurement='streaming inference'), measure, device, log))
-    return rows
+    and of its backbone, one guarded row each."""
+    def measure(cfg, size: Tuple[int, int], dtype: str) -> Dict:
+        from svm.analysis.tracker_benchmark import benchmark_tracker_config
+        result = benchmark_tracker_config(cfg, config, checkpoint, size, frames, warmup, device, dtype)
+        return dict(frames=frames, warmup=warmup, fps=result['tracker']['fps'],
+                    median_ms=result['tracker']['median_ms'], p95_ms=result['tracker']['p95_ms'],
+                    backbone_median_ms=result['backbone_in_tracker']['median_ms'],
+                    backbone_share=result['backbone_share'], peak_mib=result['peak_mib_tracker'],
+                    memory_mib=result['memory_buffers_mib'], nms=result['nms'])
+    return _tracker_rows(config, 'streaming inference', sizes, dtypes, measure, device, log)
 
 
 def tracker_training_rows(config: str, sizes: Sequence[Tuple[int, int]], dtypes: Sequence[str], clips: int,
@@ -246,20 +255,13 @@ def tracker_training_rows(config: str, sizes: Sequence[Tuple[int, int]], dtypes:
     """One training iteration of ``config``'s tracker (:func:`~svm.analysis.tracker_training.
     benchmark_tracker_training`) on ``clips`` x ``frames`` frames at each size and dtype: ms per iteration and
     peak memory, one guarded row each."""
-    rows = []
-    for size in sizes:
-        for dtype in dtypes:
-            def measure(size=size, dtype=dtype) -> Dict:
-                from svm.analysis.tracker_training import benchmark_tracker_training
-                from svm.utils.config_checks import resolve_config
-                result = benchmark_tracker_training(resolve_config(config), size[0], size[1], clips, frames, iters,
-                                                    warmup, device, dtype)
-                keep = ('clips', 'frames_per_clip', 'optim_wrapper', 'with_cp', 'iters', 'median_ms', 'p95_ms',
-                        'peak_mib', 'first_loss', 'last_loss', 'losses_finite')
-                return {key: result[key] for key in keep}
-            rows.append(guarded(dict(part='tracker', config=osp.basename(config), size=f'{size[0]}x{size[1]}',
-                                     dtype=dtype, measurement='training iteration'), measure, device, log))
-    return rows
+    def measure(cfg, size: Tuple[int, int], dtype: str) -> Dict:
+        from svm.analysis.tracker_training import benchmark_tracker_training
+        result = benchmark_tracker_training(cfg, size[0], size[1], clips, frames, iters, warmup, device, dtype)
+        keep = ('clips', 'frames_per_clip', 'optim_wrapper', 'with_cp', 'iters', 'median_ms', 'p95_ms',
+                'peak_mib', 'first_loss', 'last_loss', 'losses_finite')
+        return {key: result[key] for key in keep}
+    return _tracker_rows(config, 'training iteration', sizes, dtypes, measure, device, log)
 
 
 def _cell(value) -> str:

@@ -52,9 +52,11 @@ def _drop_pretrained(model_cfg: dict) -> None:
     backbone.pop('init_cfg', None)
 
 
-def build_tracker(cfg: Config, checkpoint: Optional[str] = None, device: str = 'cpu') -> torch.nn.Module:
-    """The config's MOT model in eval mode on ``device``: random weights (the backbone's ``pretrained``
-    file is not read) or ``checkpoint``, refused with the mismatched keys if it does not fit."""
+def build_tracker(cfg: Config, checkpoint: Optional[str] = None, device: str = 'cpu',
+                  batch_augments: bool = True) -> torch.nn.Module:
+    """The config's MOT model in eval mode on ``device``: random weights from seed 0 (the backbone's
+    ``pretrained`` file is not read) or ``checkpoint``, refused with the mismatched keys if it does not fit;
+    ``batch_augments=False`` drops the data preprocessor's batch augments (training batches keep their size)."""
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_checkpoint
 
@@ -66,12 +68,14 @@ def build_tracker(cfg: Config, checkpoint: Optional[str] = None, device: str = '
     init_default_scope('mmdet')
     model_cfg = copy.deepcopy(cfg.model)
     _drop_pretrained(model_cfg)
+    if not batch_augments:
+        model_cfg.data_preprocessor.pop('batch_augments', None)
+    torch.manual_seed(0)
     model = MMDET_MODELS.build(model_cfg)
     if checkpoint:
         check_checkpoint_fits(model, checkpoint)
         load_checkpoint(model, checkpoint, map_location='cpu')
     else:
-        torch.manual_seed(0)
         with _quiet_logger():  # mmengine logs every parameter's initialisation
             model.init_weights()
     return model.to(device).eval()

@@ -20,7 +20,7 @@ import torch
 from mmengine.config import Config
 
 from .timing import peak_mib, percentile, reset_peak, timed
-from .tracker_benchmark import _drop_pretrained, _quiet_logger, make_frame
+from .tracker_benchmark import _quiet_logger, build_tracker, make_frame
 
 OPTIM_DTYPES = {'fp16': 'float16', 'bf16': 'bfloat16'}
 
@@ -74,18 +74,7 @@ def synthetic_train_batch(num_clips: int, num_frames: int, height: int, width: i
 def build_trainable_tracker(cfg: Config, device: str = 'cpu') -> torch.nn.Module:
     """The config's MOT model in train mode on ``device``, random weights (no backbone weight file read),
     without the data preprocessor's batch augments (every batch keeps its size)."""
-    from mmengine.registry import init_default_scope
-
-    from svm.registry import MMDET_MODELS
-    init_default_scope('mmdet')
-    model_cfg = copy.deepcopy(cfg.model)
-    _drop_pretrained(model_cfg)
-    model_cfg.data_preprocessor.pop('batch_augments', None)
-    torch.manual_seed(0)
-    model = MMDET_MODELS.build(model_cfg)
-    with _quiet_logger():  # mmengine logs every parameter's initialisation
-        model.init_weights()
-    return model.to(device).train()
+    return build_tracker(cfg, device=device, batch_augments=False).train()
 
 
 def build_optim_wrapper_for(model: torch.nn.Module, cfg: Config, dtype: str):

@@ -211,12 +211,13 @@ def write_tracked_action_video(model: torch.nn.Module,
         ValueError: no frame could be read from the source.
     """
     source = open_video_source(source)
-    ids, last = set(), []
+    ids, last = set(), None
 
     def drawn_frames():
+        nonlocal last
         for frame in track_and_recognize(model, source, score_thr=score_thr, topk=topk, max_frames=max_frames):
             ids.update(frame.tracks.ids.tolist())
-            last[:] = frame.topk
+            last = frame.topk
             yield draw_tracks_and_topk(frame.image, frame.tracks.bboxes, frame.tracks.ids, frame.topk)
 
     num_frames = _write_drawn_frames(drawn_frames(), source, out, fps, show, max_frames, 'svm tracks and action')

@@ -116,9 +116,11 @@ _in_process_runs = itertools.count()
 
 
 @contextlib.contextmanager
-def _torch_determinism_restored() -> Iterator[None]:
-    """The Runner turns on torch's deterministic algorithms (``randomness.deterministic``) for the whole
-    process: switch them back as they were for the tests that follow."""
+def _in_process_run(cfg, config: Argument) -> Iterator[None]:
+    """Around a Runner started in this process: a name of its own (``cfg.experiment_name``), and torch's
+    deterministic algorithms, which the Runner turns on for the whole process (``randomness.deterministic``),
+    switched back as they were for the tests that follow."""
+    cfg.experiment_name = f'{Path(config).stem}_in_process_{next(_in_process_runs)}'
     enabled = torch.are_deterministic_algorithms_enabled()
     warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
     try:
@@ -136,8 +138,7 @@ def run_training_in_process(config: Argument, work_dir: Argument, *options: str,
     from svm.utils.runner import config_for_training, run_training
     cfg = config_for_training(str(config), cfg_options(*options) if options else None, str(work_dir),
                               resume=resume)
-    cfg.experiment_name = f'{Path(config).stem}_in_process_{next(_in_process_runs)}'
-    with _torch_determinism_restored():
+    with _in_process_run(cfg, config):
         run_training(cfg)
 
 
@@ -150,8 +151,7 @@ def run_testing_in_process(config: Argument, checkpoint: Argument, work_dir: Arg
     out = None if out is None else str(out)
     cfg = config_for_testing(str(config), str(checkpoint), cfg_options(*options) if options else None,
                              str(work_dir), out=out)
-    cfg.experiment_name = f'{Path(config).stem}_in_process_{next(_in_process_runs)}'
-    with _torch_determinism_restored():
+    with _in_process_run(cfg, config):
         return run_testing(cfg, str(checkpoint), out)
 
 
