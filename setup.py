@@ -20,7 +20,7 @@ setup(
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['svm', 'svm.*']),
-    python_requires='>=3.9',
+    python_requires=">=3.10",
     # mmcv (built with ops) and torch are installed separately: see requirements/ and README.
     install_requires=read_requirements('requirements/runtime.txt'),
     extras_require={'tests': read_requirements('requirements/tests.txt')},

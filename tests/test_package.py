@@ -1,6 +1,7 @@
 """Importing svm: dependency checks, the mmaction2 shim and the registries."""
 import importlib
 import os
+import re
 import subprocess
 import sys
 from importlib import metadata
@@ -75,3 +76,47 @@ def test_version_check_says_what_to_install(monkeypatch):
     message = str(info.value)
     assert 'mmdet==3.1.0 is installed, but svm needs >=3.3.0,<3.4.0' in message
     assert 'mmaction2 is not installed' in message and 'make test' in message
+
+
+@pytest.mark.parametrize('version,accepted', [
+    ('2.1.2+cu121', False), ('2.5.1', False), ('2.6.0', True), ('2.6.0a0+gitabc', True), ('2.14.1+cu130', True),
+    ('3.0.0', True)])
+def test_torch_floor(version, accepted):
+    from svm.utils.dependencies import check_torch
+    if accepted:
+        check_torch(version)
+    else:
+        with pytest.raises(ImportError, match=rf'svm needs PyTorch >= 2\.6 .* found torch {re.escape(version)}: '
+                                              r'install a newer torch'):
+            check_torch(version)
+
+
+def test_python_floor():
+    from svm.utils.dependencies import check_python
+    check_python((3, 10, 0))
+    with pytest.raises(RuntimeError, match=r'svm needs Python >= 3\.10, this is Python 3\.9\.18; .*PYTHON=python3\.10'):
+        check_python((3, 9, 18))
+
+
+# Run with a stand-in torch 2.1 distribution first on sys.path: `import svm` must refuse it before torch or any
+# package of the stack is imported.
+OLD_TORCH_SCRIPT = """
+import sys
+try:
+    import svm
+except ImportError as err:
+    print('refused:', err)
+print('imported:', sorted(m for m in ('torch', 'mmengine', 'mmcv', 'mmdet', 'mmaction') if m in sys.modules))
+"""
+
+
+def test_import_svm_refuses_an_old_torch_before_importing_anything(tmp_path):
+    info = tmp_path / 'torch-2.1.2.dist-info'
+    info.mkdir()
+    (info / 'METADATA').write_text('Metadata-Version: 2.1\nName: torch\nVersion: 2.1.2\n')
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), str(REPO_ROOT)]))
+    result = subprocess.run([sys.executable, '-c', OLD_TORCH_SCRIPT], capture_output=True, text=True, env=env,
+                            cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert 'refused: svm needs PyTorch >= 2.6' in result.stdout and 'found torch 2.1.2' in result.stdout
+    assert 'imported: []' in result.stdout

@@ -12,10 +12,17 @@ PyTorch. Everything else (configs, registries, datasets, the MOT and recognition
 """
 import importlib.abc
 import importlib.util
+import re
 import sys
 from importlib import metadata
-from typing import Optional, Sequence
+from typing import Optional, Sequence, Tuple
 
+# The floors ``import svm`` checks before anything else. torch 2.6 is the first release whose weights-only
+# unpickler takes the allowlist svm's checkpoint loader needs: ``torch.serialization.safe_globals`` with
+# ``(callable, 'module.name')`` entries and ``get_unsafe_globals_in_checkpoint`` (svm/utils/checkpoint.py).
+# Python 3.10 is the oldest that torch >= 2.9 and the locked environment support.
+MIN_PYTHON = (3, 10)
+MIN_TORCH = (2, 6)
 # name on PyPI -> (lowest accepted, first rejected); mirrors requirements/*.txt
 REQUIRED = {
     'mmengine': ('0.10.0', '0.11.0'),
@@ -32,6 +39,46 @@ TORCH_ONLY_MODULES = ('svm', 'svm.version', 'svm.utils', 'svm.utils.dependencies
                       'svm.models.backbones', 'svm.models.backbones.svit', 'svm.models.backbones.clip_checkpoint',
                       'svm.models.layers', 'svm.models.layers.*', 'svm.analysis', 'svm.analysis.timing',
                       'svm.analysis.backbone_benchmark', 'svm.analysis.gpu_report')
+
+
+def _release(version: str) -> Tuple[int, ...]:
+    """The leading numeric release of a version string: '2.14.1+cu130' -> (2, 14, 1), '2.6.0a0' -> (2, 6, 0)."""
+    parts = []
+    for part in version.split('+')[0].split('.'):
+        digits = re.match(r'\d+', part)
+        if digits is None:
+            break
+        parts.append(int(digits.group()))
+        if digits.group() != part:
+            break
+    return tuple(parts)
+
+
+def check_python(version_info: Tuple[int, ...] = tuple(sys.version_info[:3])) -> None:
+    """Raise a RuntimeError naming what to install unless Python is at least :data:`MIN_PYTHON`."""
+    if tuple(version_info[:2]) < MIN_PYTHON:
+        need = '.'.join(map(str, MIN_PYTHON))
+        raise RuntimeError(f'svm needs Python >= {need}, this is Python {".".join(map(str, version_info))}; '
+                           f'create the environment with Python {need} or newer (PYTHON=python{need} make env)')
+
+
+def check_torch(version: Optional[str] = None) -> None:
+    """Raise an ImportError naming what to install unless torch is installed at :data:`MIN_TORCH` or newer.
+
+    Reads the installed version from the package metadata (``version`` overrides it), without importing torch.
+    """
+    need = '.'.join(map(str, MIN_TORCH))
+    if version is None:
+        try:
+            version = metadata.version('torch')
+        except metadata.PackageNotFoundError:
+            raise ImportError(f'svm needs PyTorch >= {need}, which is not installed: run `make env` (CPU) or '
+                              f'`make env-gpu` on a CUDA machine (see requirements/optional_gpu.txt)') from None
+    if _release(version)[:2] < MIN_TORCH:
+        raise ImportError(
+            f'svm needs PyTorch >= {need} (its checkpoint loader uses torch.serialization.safe_globals with '
+            f'named entries), found torch {version}: install a newer torch, e.g. `pip install "torch>={need}" '
+            f'torchvision --index-url https://download.pytorch.org/whl/cu128` on a CUDA machine, or run `make env`')
 
 
 def openmmlab_installed() -> bool:

@@ -1,0 +1,136 @@
+"""What a documented figure depends on, and how a user's run compares with it.
+
+A run on a CPU repeats bit for bit only with the same packages and the same CPU kernels: torch picks its
+kernels by the CPU's instruction set (``torch.backends.cpu.get_cpu_capability()``: AVX2, AVX512, ...), and
+numpy, OpenCV, SciPy and TrackEval enter the figures too. So every documented figure is stated with the
+environment that produced it (:func:`environment`) and the spread over seeds, in a committed JSON file
+(docs/figures/*.json: ``{"environment": {...}, "runs": {seed: {figure: value}}}``), and a user's run is
+compared with it (:func:`compare_with_reference`), saying plainly when it falls outside.
+"""
+import json
+import os.path as osp
+import platform
+import sys
+from importlib import metadata
+from typing import Dict, List, Mapping, Optional, Sequence
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+LOCK_FILE = osp.join(REPO_ROOT, 'requirements', 'locked_cpu.txt')
+# the packages whose versions move the figures, in the order they are printed
+FIGURE_PACKAGES = ('torch', 'numpy', 'opencv-python', 'scipy', 'pillow', 'mmcv', 'mmengine', 'mmdet', 'mmaction2',
+                   'trackeval', 'lap')
+
+
+def locked_versions(lock_file: str = LOCK_FILE) -> Dict[str, str]:
+    """``{name: version}`` of a ``name==version`` lock file (names lower-cased); empty if there is none."""
+    if not osp.isfile(lock_file):
+        return {}
+    versions = {}
+    with open(lock_file) as f:
+        for line in f:
+            line = line.split('#')[0].strip()
+            if '==' in line:
+                name, version = line.split('==', 1)
+                versions[name.strip().lower()] = version.strip()
+    return versions
+
+
+def installed_version(name: str) -> Optional[str]:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def environment(lock_file: str = LOCK_FILE) -> Dict:
+    """The machine and packages a figure depends on: Python, CPU capability and threads of torch, the versions of
+    :data:`FIGURE_PACKAGES`, and the installed packages that differ from the lock (``{name: [locked, installed]}``)."""
+    import torch
+    locked = locked_versions(lock_file)
+    differing = {}
+    for name, version in locked.items():
+        found = installed_version(name)
+        if found != version:
+            differing[name] = [version, found]
+    return dict(
+        python=platform.python_version(),
+        machine=platform.machine(),
+        cpu_capability=torch.backends.cpu.get_cpu_capability(),
+        torch_threads=torch.get_num_threads(),
+        packages={name: installed_version(name) for name in FIGURE_PACKAGES},
+        lock=osp.relpath(lock_file, REPO_ROOT) if locked else None,
+        differs_from_lock=differing)
+
+
+def describe_environment(env: Mapping) -> str:
+    """One line: the packages, the CPU capability and whether the packages are the locked ones."""
+    packages = ', '.join(f'{name} {version}' for name, version in env['packages'].items() if version)
+    if env.get('lock') is None:
+        lock = 'no lock file'
+    elif env['differs_from_lock']:
+        lock = (f'differs from {env["lock"]} in ' + ', '.join(
+            f'{name} ({locked} locked, {found or "absent"} here)' for name, (locked, found) in
+            sorted(env['differs_from_lock'].items())))
+    else:
+        lock = f'matches {env["lock"]}'
+    return (f'Python {env["python"]} on {env["machine"]}, torch CPU capability {env["cpu_capability"]}, '
+            f'{env["torch_threads"]} threads; {packages}; {lock}')
+
+
+def load_reference(path: str) -> Dict:
+    """A committed reference file; see the module docstring for its layout."""
+    with open(path) as f:
+        reference = json.load(f)
+    for key in ('environment', 'runs'):
+        if key not in reference:
+            raise ValueError(f'{path}: reference figures need a "{key}" entry, found {sorted(reference)}')
+    return reference
+
+
+def figure_range(reference: Mapping, figure: str) -> List[float]:
+    """``[min, max]`` of ``figure`` over the reference's seeds."""
+    values = [run[figure] for run in reference['runs'].values() if figure in run]
+    if not values:
+        raise KeyError(f'no reference run has the figure {figure!r}')
+    return [min(values), max(values)]
+
+
+def compare_with_reference(result: Mapping[str, float], reference: Mapping, figures: Sequence[str],
+                           seed: str, env: Mapping, scale: Mapping[str, float] = None) -> str:
+    """A table of the user's figures beside the documented run of the same seed and the range over the documented
+    seeds, and a verdict: identical (same environment expected), within the range, or outside it (said plainly,
+    naming the figures and how the environment differs)."""
+    scale = scale or {}
+    documented = reference['runs'].get(str(seed), {})
+    lines = [f'| figure | this run | documented, seed {seed} | documented, seeds '
+             f'{", ".join(sorted(reference["runs"]))} | |', '|---|---|---|---|---|']
+    outside, different = [], []
+    for figure in figures:
+        if figure not in result:
+            continue
+        factor = scale.get(figure, 1.0)
+        value = result[figure] * factor
+        low, high = (v * factor for v in figure_range(reference, figure))
+        mark = ''
+        if not low - 1e-9 <= value <= high + 1e-9:
+            outside.append(figure)
+            mark = 'outside'
+        same = figure in documented and abs(documented[figure] * factor - value) < 1e-6
+        if figure in documented and not same:
+            different.append(figure)
+        expected = f'{documented[figure] * factor:.1f}' if figure in documented else '-'
+        lines.append(f'| {figure} | {value:.1f} | {expected} | {low:.1f} .. {high:.1f} | {mark} |')
+    same_env = (env['packages'] == reference['environment'].get('packages')
+                and env['cpu_capability'] == reference['environment'].get('cpu_capability'))
+    if outside:
+        verdict = (f'OUTSIDE the documented range: {", ".join(outside)}. '
+                   + ('The environment is the documented one: this is a regression, please report it.' if same_env
+                      else 'The environment differs from the documented one (see both above): figures of a small '
+                           'model trained on a CPU move with packages and CPU kernels; a gap this size says little '
+                           'about the code, but please report it with both environment lines.'))
+    elif different:
+        verdict = ('Within the documented range over seeds, not identical to the documented seed'
+                   + ('' if same_env else ' (expected: the environment differs from the documented one)') + '.')
+    else:
+        verdict = 'Identical to the documented run.'
+    return '\n'.join(lines) + '\n' + verdict
