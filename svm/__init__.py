@@ -10,14 +10,20 @@ Without any of the stack's packages, only the torch-only core imports (``svm.mod
 ``svm.models.layers``); the other modules raise an ImportError that says what to install (see
 svm/utils/dependencies.py).
 """
-from .utils.dependencies import check_dependencies, guard_openmmlab_features, openmmlab_installed
+from .utils.dependencies import (check_dependencies, check_python, check_torch, guard_openmmlab_features,
+                                 openmmlab_installed)
 from .version import __version__
+
+check_python()  # before anything of torch's or the stack's runs: an old one fails here, naming what to install
+check_torch()
 
 if openmmlab_installed():
     check_dependencies()  # a partial or wrong-version stack fails here, with what to install
     # isort: off
     from .utils import mmaction_compat  # noqa: F401  (must precede any import of mmaction.models)
     from .utils import checkpoint  # noqa: F401  (installs the safe loader for local checkpoints)
+    from .ops import enable_torchvision_ops
+    enable_torchvision_ops()  # mmcv without CUDA ops: its nms and RoIAlign on CUDA run torchvision's kernels
     from . import apis, datasets, engine, evaluation, models  # noqa: F401
     from .models import heads, mot, necks, recognizers  # noqa: F401  (registers modules)
     from .models.backbones import openmmlab  # noqa: F401  (registers SViT)

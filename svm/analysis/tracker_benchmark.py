@@ -19,7 +19,7 @@ so far are resident.
 
 ``dtype`` 'fp16' / 'bf16' runs the backbone, the pyramid, PAFPN and head under autocast; box decoding,
 NMS and the association stay in fp32. On a GPU where mmcv's ops were built for the CPU only, NMS runs through
-torchvision's CUDA kernel (:func:`cuda_nms`); the result's ``nms`` says which.
+torchvision's CUDA kernel (svm.ops.torchvision_ops, enabled by ``import svm``); the result's ``nms`` says which.
 
 Times are wall-clock; the process's CPU time per frame (all its threads) is reported beside them for the
 whole tracker and the backbone alone: on a CPU shared with other jobs, one thread's CPU time is what the
@@ -39,6 +39,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 import torch
 from mmengine.config import Config
+
+from svm.ops import cuda_ops_backend
 
 from .flops import config_image_size
 from .timing import (ModuleTimer, autocast, latency_summary, memory_buffers_mib, memory_frames, peak_mib, reset_peak,
@@ -162,46 +164,6 @@ def _fp32_box_postprocess(head, device_type: str, enabled: bool):
         del head.predict_by_feat
 
 
-def mmcv_has_cuda_ops() -> bool:
-    """Whether mmcv's compiled ops include CUDA kernels (mmcv built where no GPU was visible has CPU ops only)."""
-    from mmcv.ops import get_compiling_cuda_version
-    return get_compiling_cuda_version() != 'not available'
-
-
-def torchvision_nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float, offset: int = 0,
-                    score_threshold: float = 0, max_num: int = -1) -> Tuple[torch.Tensor, torch.Tensor]:
-    """mmcv.ops.nms's contract (kept boxes with their scores as (K, 5), and their indices, by decreasing
-    score) over torchvision's kernel: the same greedy NMS, with CUDA kernels in every CUDA torchvision."""
-    from torchvision.ops import nms
-    if offset != 0:
-        raise ValueError(f'torchvision NMS has no box offset, got offset={offset}')
-    valid = torch.nonzero(scores > score_threshold).squeeze(1) if score_threshold > 0 else None
-    kept = nms(boxes if valid is None else boxes[valid], scores if valid is None else scores[valid],
-               float(iou_threshold))
-    if max_num > 0:
-        kept = kept[:max_num]
-    inds = kept if valid is None else valid[kept]
-    return torch.cat([boxes[inds], scores[inds, None]], 1), inds
-
-
-@contextlib.contextmanager
-def cuda_nms(device: str):
-    """On a CUDA device with mmcv's ops built for the CPU only, mmcv's ``nms`` (which ``batched_nms`` looks up
-    by name, as YOLOX's head calls it) is :func:`torchvision_nms` inside the block; elsewhere nothing changes.
-    Yields whether it was replaced."""
-    if not str(device).startswith('cuda') or mmcv_has_cuda_ops():
-        yield False
-        return
-    import importlib
-    module = importlib.import_module('mmcv.ops.nms')  # the module, not the function mmcv.ops exports by that name
-    original = module.nms
-    module.nms = torchvision_nms
-    try:
-        yield True
-    finally:
-        module.nms = original
-
-
 def _ms(seconds: Sequence[float]) -> List[float]:
     return [s * 1e3 for s in seconds]
 
@@ -249,16 +211,17 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
     backbone.reset_memory()
     result['peak_mib_backbone_alone'] = peak_mib(device)
 
-    # 2. the whole tracker, the backbone and the tracker's association timed inside it
+    # 2. the whole tracker, the backbone and the tracker's association timed inside it; on a GPU, NMS is mmcv's
+    # CUDA kernel or, where mmcv has CPU ops only, torchvision's (svm.ops)
+    result['nms'] = ('torchvision (mmcv built without CUDA ops)'
+                     if str(device).startswith('cuda') and cuda_ops_backend() == 'torchvision' else 'mmcv')
     reset_peak(device)
     whole, detections, tracks = [], [], []
     backbone_timer = ModuleTimer(backbone, device)
     track_timer = _TrackTimer(model.tracker, device)
     try:
         with autocast(device, dtype), _fp32_box_postprocess(getattr(model.detector, 'bbox_head', None),
-                                                            str(device).split(':')[0], dtype != 'fp32'), \
-                cuda_nms(device) as replaced_nms:
-            result['nms'] = 'torchvision (mmcv built without CUDA ops)' if replaced_nms else 'mmcv'
+                                                            str(device).split(':')[0], dtype != 'fp32'):
             for t in range(total):
                 batch, out = batch_of(t), []
                 cpu_start = time.process_time()

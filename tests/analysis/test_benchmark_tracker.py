@@ -63,6 +63,7 @@ def test_benchmark_of_the_tiny_config(tmp_path):
     assert saved['peak_mib_tracker'] >= saved['peak_mib_backbone_alone'] > 0  # CPU: the peak RSS only grows
     # the warm-up frame belongs to the same video: 3 frames in the tiny config's memory of 4
     assert saved['memory_frames_at_last_frame'] == 3 and saved['attn_mode'] == 'stream'
+    assert saved['nms'] == 'mmcv'  # CPU tensors: mmcv's own kernel (svm.ops bridges CUDA tensors only)
     assert set(saved['process_cpu_median_ms']) == {'tracker', 'backbone_in_tracker', 'backbone_alone'}
     assert 0 < saved['backbone_share_of_process_cpu'] < 1
     assert result['params_m'] > 0 and result['dtype'] == 'fp32' and result['config'] == TINY_MOT_CONFIG
@@ -110,71 +111,3 @@ def test_association_of_detections(dtype):
     assert 0 < result['detections_per_frame'] <= 24 and result['tracks_per_frame'] > 0
     assert result['association']['mean_ms'] > 0
     assert 'predict_by_feat' not in vars(head) and 'track' not in vars(model.tracker)  # wrappers removed
-
-
-@pytest.fixture
-def torchvision_ops(monkeypatch):
-    """torchvision.ops where it is installed (a CUDA machine); here, where it is not, a stand-in whose ``nms``
-    is mmcv's compiled kernel (indices of the kept boxes by decreasing score, torchvision's contract), so that
-    what is checked is svm's glue around the kernel."""
-    try:
-        import torchvision.ops
-        return torchvision.ops
-    except ImportError:
-        import sys
-        import types
-
-        from mmcv.utils import ext_loader
-        ext = ext_loader.load_ext('_ext', ['nms'])
-        ops = types.ModuleType('torchvision.ops')
-        ops.nms = lambda boxes, scores, iou_threshold: ext.nms(boxes, scores, iou_threshold=iou_threshold, offset=0)
-        package = types.ModuleType('torchvision')
-        package.ops = ops
-        monkeypatch.setitem(sys.modules, 'torchvision', package)
-        monkeypatch.setitem(sys.modules, 'torchvision.ops', ops)
-        return ops
-
-
-def _random_boxes(n: int, seed: int = 0):
-    generator = torch.Generator().manual_seed(seed)
-    xy = torch.rand(n, 2, generator=generator) * 100
-    wh = torch.rand(n, 2, generator=generator) * 30 + 5
-    return torch.cat([xy, xy + wh], 1), torch.rand(n, generator=generator)
-
-
-@pytest.mark.parametrize('score_threshold,max_num', [(0, -1), (0.3, -1), (0, 7), (0.5, 3)])
-def test_torchvision_nms_keeps_mmcv_nms_contract(torchvision_ops, score_threshold, max_num):
-    from mmcv.ops import nms as mmcv_nms
-
-    from svm.analysis.tracker_benchmark import torchvision_nms
-    boxes, scores = _random_boxes(60)
-    dets, inds = torchvision_nms(boxes, scores, 0.5, score_threshold=score_threshold, max_num=max_num)
-    expected_dets, expected_inds = mmcv_nms(boxes, scores, 0.5, score_threshold=score_threshold, max_num=max_num)
-    assert 0 < len(inds) < 60 and inds.tolist() == expected_inds.tolist()
-    assert torch.equal(dets, expected_dets) and dets.shape[1] == 5
-    with pytest.raises(ValueError, match='offset=1'):
-        torchvision_nms(boxes, scores, 0.5, offset=1)
-
-
-def test_cuda_nms_replaces_mmcv_nms_only_on_cuda_without_mmcv_cuda_ops(torchvision_ops, monkeypatch):
-    import sys
-
-    from mmcv.ops import batched_nms
-
-    import svm.analysis.tracker_benchmark as tracker_benchmark
-    module = sys.modules['mmcv.ops.nms']
-    original = module.nms
-    boxes, scores = _random_boxes(80, seed=1)
-    labels = torch.arange(80) % 3
-    expected = batched_nms(boxes, scores, labels, dict(type='nms', iou_threshold=0.6))
-    with tracker_benchmark.cuda_nms('cpu') as replaced:
-        assert replaced is False and module.nms is original
-    monkeypatch.setattr(tracker_benchmark, 'mmcv_has_cuda_ops', lambda: False)
-    with tracker_benchmark.cuda_nms('cuda:0') as replaced:
-        assert replaced is True and module.nms is tracker_benchmark.torchvision_nms
-        dets, keep = batched_nms(boxes, scores, labels, dict(type='nms', iou_threshold=0.6))  # as YOLOX calls it
-    assert module.nms is original
-    assert torch.equal(keep, expected[1]) and torch.equal(dets, expected[0])
-    monkeypatch.setattr(tracker_benchmark, 'mmcv_has_cuda_ops', lambda: True)
-    with tracker_benchmark.cuda_nms('cuda:0') as replaced:
-        assert replaced is False and module.nms is original
