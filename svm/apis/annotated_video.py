@@ -7,6 +7,7 @@ Both read the source one frame at a time, so memory stays constant however long 
 """
 import os
 import os.path as osp
+import tempfile
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 import cv2
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 
 from svm.datasets.mot.mot_challenge import RESULT_FIELDS, write_results
+from svm.utils.output_files import check_file_writable
 from svm.visualization.frame_drawing import draw_topk, draw_tracks, draw_tracks_and_topk
 from .online_recognition import OnlineRecognizer, recognize_video
 from .track_recognition import track_and_recognize
@@ -23,19 +25,53 @@ from .video_sources import FrameProgress, SourceLike, VideoSource, open_video_so
 TopK = List[Tuple[Union[int, str], float]]
 
 
+def check_video_output(path: str) -> None:
+    """Make sure OpenCV can write the video ``path`` (mp4v in the container its extension names), before any
+    frame is processed: a folder that cannot be written or a container OpenCV does not write is refused now,
+    rather than found after the whole video ran (OpenCV's writer fails without an error).
+
+    A tiny probe video is written beside ``path`` and removed; ``path`` itself is not touched.
+
+    Raises:
+        OSError: the folder of ``path`` cannot be written.
+        ValueError: OpenCV cannot write a video with this name.
+    """
+    check_file_writable(path, 'the output video')
+    folder, name = osp.split(osp.abspath(path))
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=f'.{name}.', suffix=osp.splitext(name)[1] or '.none')
+    os.close(fd)
+    try:
+        writer = cv2.VideoWriter(probe, cv2.VideoWriter_fourcc(*'mp4v'), 25.0, (16, 16))
+        opened = writer.isOpened()
+        writer.release()
+    finally:
+        os.remove(probe)
+    if not opened:
+        raise ValueError(f'the output video {path}: OpenCV cannot write an mp4v video in a '
+                         f'{osp.splitext(name)[1] or "file without an extension"!r} container; use .mp4 (or .avi, .mkv)')
+
+
 class LazyVideoWriter:
-    """An mp4 (mp4v) writer opened at the first frame, whose size it takes; its folder is created then."""
+    """An mp4 (mp4v) writer opened at the first frame, whose size it takes; its folder is created then.
+    Check the path with :func:`check_video_output` before the work whose frames it will write."""
 
     def __init__(self, path: str, fps: float) -> None:
         self.path, self.fps = path, fps
         self._writer: Optional[cv2.VideoWriter] = None
 
     def write(self, frame: np.ndarray) -> None:
-        """Append a BGR frame (H, W, 3) uint8; every frame must have the first one's size."""
+        """Append a BGR frame (H, W, 3) uint8; every frame must have the first one's size.
+
+        Raises:
+            OSError: OpenCV could not open the video for writing.
+        """
         if self._writer is None:
             os.makedirs(osp.dirname(osp.abspath(self.path)), exist_ok=True)
             height, width = frame.shape[:2]
-            self._writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'), self.fps, (width, height))
+            writer = cv2.VideoWriter(self.path, cv2.VideoWriter_fourcc(*'mp4v'), self.fps, (width, height))
+            if not writer.isOpened():  # OpenCV's writer would drop every frame without a word
+                raise OSError(f'{self.path}: OpenCV cannot open this video for writing ({width}x{height}, mp4v)')
+            self._writer = writer
         self._writer.write(frame)
 
     @property
@@ -86,6 +122,15 @@ def _write_drawn_frames(drawn: Iterator[np.ndarray], source: VideoSource, out: O
     return num_frames
 
 
+def _check_outputs(video: Optional[str], text: Optional[str] = None) -> None:
+    """Refuse outputs that cannot be written before the first frame is processed: found at the end, the work
+    of the whole video would be lost."""
+    if video:
+        check_video_output(video)
+    if text:
+        check_file_writable(text, 'the tracks file (--out-txt)')
+
+
 def mot_result_rows(frame_index: int, tracks: Tracks) -> np.ndarray:
     """The tracks of one frame (0-based ``frame_index``) as MOTChallenge result rows (n, 7) ``frame, id, left,
     top, width, height, score`` with 1-based frames (:func:`svm.datasets.mot.mot_challenge.write_results`)."""
@@ -123,6 +168,7 @@ def write_tracked_video(tracker: torch.nn.Module,
         ValueError: no frame could be read from the source.
     """
     source = open_video_source(source)
+    _check_outputs(out, out_txt)
     rows = [np.zeros((0, len(RESULT_FIELDS)))]
 
     def drawn_frames():
@@ -165,6 +211,7 @@ def write_recognized_video(online: OnlineRecognizer,
         ValueError: no frame could be decoded from the source.
     """
     source = open_video_source(source)
+    _check_outputs(out)
     total = None if source.live else min(source.num_frames, max_frames or source.num_frames)
     rate = FrameProgress(total, echo=False)  # measures the frame rate; the lines below print
     writer = LazyVideoWriter(out, source.fps or 25.0) if out else None
@@ -211,6 +258,7 @@ def write_tracked_action_video(model: torch.nn.Module,
         ValueError: no frame could be read from the source.
     """
     source = open_video_source(source)
+    _check_outputs(out)
     ids, last = set(), None
 
     def drawn_frames():

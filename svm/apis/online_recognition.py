@@ -19,7 +19,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
 from svm.datasets.recognition.pipelines import CROPS_PER_TRANSFORM, split_recognition_pipeline
-from .video_sources import SourceLike, VideoSource, open_video_source
+from .video_sources import SourceLike, VideoSource, check_max_frames, open_video_source
 
 
 def frame_pipeline_from_test_pipeline(test_pipeline: Sequence[dict]) -> List[dict]:
@@ -143,6 +143,7 @@ def recognize_video(online: OnlineRecognizer,
     """Stream a video file, a folder of frames, a webcam or a stream URL (see
     :func:`svm.apis.open_video_source`) through ``online`` one frame at a time, from a reset stream; yields a
     :class:`RecognizedFrame` per frame, up to ``max_frames``."""
+    check_max_frames(max_frames, 'recognize_video')
     frames = open_video_source(source)
     online.reset()
     for index, frame_bgr in enumerate(frames):

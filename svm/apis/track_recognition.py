@@ -16,7 +16,7 @@ from mmengine.registry import DefaultScope
 from svm.datasets.recognition.pipelines import pipeline_steps
 from .online_recognition import OnlineRecognizer
 from .tracking import Tracks, _frame_tracks, _frames_of, _stream, frame_pipeline, init_tracker
-from .video_sources import SourceLike, VideoSource
+from .video_sources import SourceLike, VideoSource, check_max_frames
 
 TopK = List[Tuple[Union[int, str], float]]
 
@@ -54,6 +54,7 @@ def track_and_recognize(model: torch.nn.Module,
     video (the memory, the tracker and the action window are reset).
     """
     _check_unified(model, 'track_and_recognize')
+    check_max_frames(max_frames, 'track_and_recognize')
     frames = _frames_of(source, 'track_and_recognize')
     return _track_and_recognize(model, frames, score_thr, min(topk, model.action_head.num_classes), max_frames)
 

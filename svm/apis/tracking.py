@@ -32,7 +32,7 @@ from mmengine.registry import DefaultScope, init_default_scope
 from mmengine.utils import import_modules_from_strings
 
 from svm.utils.checkpoint import check_checkpoint_fits, load_checkpoint_file
-from .video_sources import SourceLike, VideoSource, open_video_source
+from .video_sources import SourceLike, VideoSource, check_max_frames, open_video_source
 
 _video_counter = itertools.count()
 
@@ -220,6 +220,7 @@ def track_video(tracker: torch.nn.Module,
     """
     if not hasattr(tracker, 'cfg'):
         raise TypeError('track_video needs a model from svm.apis.init_tracker (with the config as model.cfg)')
+    check_max_frames(max_frames, 'track_video')
     frames = _frames_of(source, 'track_video')
     return (TrackedFrame(index, image, _frame_tracks(frame_sample, score_thr))
             for index, image, frame_sample in _stream(tracker, frames, max_frames))
@@ -244,6 +245,12 @@ def _stream(tracker, frames, max_frames: Optional[int]) -> Iterator[tuple]:
         if not (isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3):
             raise ValueError(f'track_video: frame {index} is not a BGR image (H, W, 3), got '
                              f'{type(image).__name__} of shape {getattr(image, "shape", None)}')
+        if image.dtype != np.uint8:
+            # float frames in [0, 1] would be read as nearly black 0-255 images, without an error
+            values = f'values {image.min():.3g} to {image.max():.3g}' if image.size else 'no values'
+            raise ValueError(f'track_video: frame {index} has dtype {image.dtype} ({values}); frames are BGR '
+                             'uint8 images with values 0-255 as OpenCV reads them (convert [0, 1] floats with '
+                             '(frame * 255).round().astype(np.uint8))')
         data = dict(img=[image], frame_id=[index], ori_shape=[image.shape[:2]], img_id=[index + 1],
                     video_id=[video_id])
         with DefaultScope.overwrite_default_scope(scope):

@@ -29,6 +29,7 @@ import os.path as osp
 import re
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Iterator, List, Optional, TextIO, Union
 
@@ -108,11 +109,18 @@ class VideoSource:
         capture, self._capture = self._capture, None
         if capture is None:
             capture = _open_capture(self.target, self.name, self.kind)
+        read = 0
         try:
             while True:
                 ok, frame = capture.read()
                 if not ok or frame is None:
+                    if self.kind == 'file' and self.num_frames and read < self.num_frames:
+                        # a damaged or cut video: say so rather than end as if it were complete
+                        warnings.warn(f'{self.name}: only {read} of the {self.num_frames} frames its header '
+                                      f'announces could be decoded; the video ends at frame {read}',
+                                      stacklevel=2)
                     return
+                read += 1
                 if frame.ndim == 2:  # a grey camera
                     frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2BGR)
                 yield frame
@@ -215,6 +223,14 @@ def open_video_source(source: Union[SourceLike, VideoSource]) -> VideoSource:
     capture = _open_capture(path, path, kind)
     count, fps = int(capture.get(cv2.CAP_PROP_FRAME_COUNT)), capture.get(cv2.CAP_PROP_FPS)
     return VideoSource(kind, path, path, count if count > 0 else None, fps if fps > 0 else None, capture=capture)
+
+
+def check_max_frames(max_frames: Optional[int], caller: str) -> None:
+    """Refuse a ``max_frames`` that is not None or a non-negative int (-1 would stop at once, silently)."""
+    if max_frames is not None and (isinstance(max_frames, bool) or not isinstance(max_frames, (int, np.integer))
+                                   or max_frames < 0):
+        raise ValueError(f'{caller}: max_frames must be None (the whole video) or a number of frames >= 0, '
+                         f'got {max_frames!r}')
 
 
 class FrameProgress:

@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import trackeval
 
-from svm.datasets.mot.mot_challenge import max_frame
+from svm.datasets.mot.mot_challenge import max_frame, read_results
 
 # Figures reported per metric family, as named by TrackEval. HOTA's are averaged over its 19
 # localisation thresholds (alpha = 0.05 ... 0.95), as TrackEval's summaries do.
@@ -106,6 +106,8 @@ def evaluate_mot_files(result_dir: str,
         gt_path = gt_loc_format.format(gt_folder=gt_root, seq=seq)
         if not osp.isfile(gt_path):
             raise FileNotFoundError(f'{gt_path} not found (sequence {seq})')
+        # checked row by row (errors at <file>:<line>) before TrackEval, whose errors name no row
+        read_results(res_path, seq_lengths.get(seq) if seq_lengths else None)
         if seq_lengths is not None and seq in seq_lengths:
             seq_info[seq] = int(seq_lengths[seq])
         else:

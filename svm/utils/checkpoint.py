@@ -226,11 +226,17 @@ def add_checksum(checkpoint: Dict[str, Any]) -> None:
 def verify_checksum(checkpoint: Any, filename: str) -> None:
     """Raise :class:`ChecksumMismatchError` if ``checkpoint`` has a checksum its state dict does not match.
 
-    Checkpoints without one (not saved by svm, or by an older svm) pass unchecked.
+    Checkpoints without one (not saved by svm, or by an older svm) pass unchecked; one whose config says svm's
+    ``SafeCheckpointHook`` saved it, which always records one, is loaded with a warning: its record was removed.
     """
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     record = meta.get(CHECKSUM_KEY) if isinstance(meta, dict) else None
     if record is None:
+        if isinstance(meta, dict) and _saved_by_safe_checkpoint_hook(meta):
+            print_log(f'checkpoint {filename} was saved by svm\'s SafeCheckpointHook, which records a checksum of '
+                      f"its tensors, but it has none (meta['{CHECKSUM_KEY}'] was removed): its tensors cannot be "
+                      'verified and may have been changed after it was written', logger='current',
+                      level=logging.WARNING)
         return
     state = checkpoint.get('state_dict')
     if not (isinstance(record, dict) and record.get('algorithm') == 'sha256' and isinstance(state, Mapping)):
@@ -244,6 +250,12 @@ def verify_checksum(checkpoint: Any, filename: str) -> None:
             'written (disk or copy error); use another copy or an earlier checkpoint.')
 
 
+def _saved_by_safe_checkpoint_hook(meta: Mapping[str, Any]) -> bool:
+    # mmengine records the run's resolved config (its text) in every checkpoint it saves
+    config = meta.get('cfg')
+    return isinstance(config, str) and re.search(r"""type=['"]SafeCheckpointHook['"]""", config) is not None
+
+
 def _refusal_message(filename: str, err: Exception) -> str:
     try:
         unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(filename)
@@ -255,8 +267,15 @@ def _refusal_message(filename: str, err: Exception) -> str:
             'tools/test.py or set `trust_checkpoint = True` in the config.')
 
 
+# how torch's weights-only unpickler names a global it refuses (zip and legacy formats, torch 2.6 to 2.14)
+_REFUSED_GLOBAL = re.compile(r'(?:Unsupported global: GLOBAL|unsupported GLOBAL) ([\w.]+)')
+
+
 def _unpickler_reason(err: Exception) -> str:
-    # torch's message wraps the real reason in several paragraphs of advice
+    # torch's message wraps the real reason in several paragraphs of advice; a refused global is named
+    refused = _REFUSED_GLOBAL.search(str(err))
+    if refused:
+        return refused.group(1)
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     for i, line in enumerate(lines):
         if line.startswith('WeightsUnpickler error:'):
@@ -304,11 +323,16 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     """
     pointer = osp.join(work_dir, 'last_checkpoint')
     if osp.isfile(pointer):
-        with open(pointer) as f:
-            named = f.read().strip()
-        if named and osp.isfile(named):
+        with open(pointer, 'rb') as f:
+            raw = f.read()
+        try:
+            named = raw.decode('utf-8').strip()
+        except UnicodeDecodeError:  # torn or damaged: fall back as for a torn pointer
+            named, problem = '', f'is not text (it starts with the bytes {raw[:8]!r})'
+        else:
+            problem = f'names {named!r}, which does not exist' if named else 'is empty'
+        if named and '\0' not in named and osp.isfile(named):
             return named
-        problem = f'names {named!r}, which does not exist' if named else 'is empty'
     else:
         problem = 'does not exist'
     found = []
@@ -384,9 +408,12 @@ class AtomicLocalBackend(LocalBackend):
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp_path, filepath)
-        except BaseException:
+        except BaseException as err:
             if osp.exists(tmp_path):
                 os.remove(tmp_path)
+            if isinstance(err, OSError) and filepath not in str(err):
+                # "No space left on device" alone does not say which save failed
+                raise OSError(err.errno, f'{err.strerror or err} (while writing {filepath})') from err
             raise
 
     def put_text(self, obj: str, filepath, encoding: str = 'utf-8') -> None:

@@ -21,6 +21,10 @@ RUNNER_KEYS = set(inspect.signature(Runner.__init__).parameters) - {'self'} | {
 def load_config(path: str) -> Config:
     """``Config.fromfile``, except that a syntax error names the file (the config or one of its
     ``_base_`` files) and the line; mmengine reports ``File "<unknown>"``."""
+    cycle = _find_base_cycle(path)  # mmengine would follow it until the stack overflows
+    if cycle is not None:
+        raise ValueError(f'config {path}: its _base_ files inherit from each other in a circle: '
+                         f'{" -> ".join(cycle)}; remove one of these _base_ entries')
     try:
         return Config.fromfile(path)
     except SyntaxError:
@@ -29,6 +33,41 @@ def load_config(path: str) -> Config:
             raise
         raise SyntaxError(f'{located.filename}, line {located.lineno}: {located.msg}: '
                           f'{(located.text or "").strip()!r}') from None
+
+
+def _base_files(path: str) -> List[str]:
+    """The absolute paths of the ``_base_`` files a Python config names (none if it cannot be parsed)."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            tree = ast.parse(f.read(), filename=path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    found = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_' for t in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                continue
+            found += [osp.abspath(osp.join(osp.dirname(path), b)) for b in ([bases] if isinstance(bases, str)
+                                                                           else bases)]
+    return found
+
+
+def _find_base_cycle(path: str, chain: Optional[List[str]] = None) -> Optional[List[str]]:
+    """The first circle of ``_base_`` files reached from ``path`` (its files in order, the first repeated at the
+    end), or None."""
+    chain = [] if chain is None else chain
+    path = osp.abspath(path)
+    if path in chain:
+        return chain[chain.index(path):] + [path]
+    if not osp.isfile(path):
+        return None
+    for base in _base_files(path):
+        cycle = _find_base_cycle(base, chain + [path])
+        if cycle is not None:
+            return cycle
+    return None
 
 
 def _find_syntax_error(path: str, seen: Optional[set] = None) -> Optional[SyntaxError]:
@@ -170,3 +209,23 @@ def resolve_config(path: str, cfg_options: Optional[dict] = None) -> Config:
         check_override_keys(cfg, cfg_options)
         cfg.merge_from_dict(cfg_options)
     return cfg
+
+
+# the loop counts mmengine converts with int() and compares with the iteration count (an int64 in checkpoints)
+LOOP_COUNTS = ('max_epochs', 'max_iters', 'val_interval', 'val_begin')
+
+
+def check_loop_values(cfg: Config) -> None:
+    """Refuse a ``train_cfg`` count that is not a whole number in [0, 2**63): mmengine's ``int()`` of an infinite
+    or 5000-digit value fails while the loop is built, without naming the key."""
+    train_cfg = cfg.get('train_cfg') or {}
+    for key in LOOP_COUNTS:
+        value = train_cfg.get(key)
+        if value is None:
+            continue
+        whole = (isinstance(value, int) and not isinstance(value, bool)) or (isinstance(value, float)
+                                                                            and value.is_integer())
+        if not (whole and 0 <= value < 2**63):
+            shown = repr(value) if len(repr(value)) <= 40 else f'{repr(value)[:20]}... ({len(repr(value))} digits)'
+            raise ValueError(f'train_cfg.{key} in config {cfg.filename} is {shown}: expected a whole number from 0 '
+                             f'to {2**63 - 1}')

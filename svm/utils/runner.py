@@ -13,7 +13,8 @@ from mmengine.config import Config
 from mmengine.logging import print_log
 
 from .checkpoint import check_checkpoint_fits, find_resume_checkpoint, set_trust_checkpoints
-from .config_checks import check_hook_args, check_optimizer_values, check_override_keys, load_config
+from .config_checks import (check_hook_args, check_loop_values, check_optimizer_values, check_override_keys,
+                            load_config)
 from .work_dir_lock import lock_work_dir
 
 
@@ -35,6 +36,7 @@ def apply_common_args(cfg: Config,
         cfg.merge_from_dict(cfg_options)
     check_hook_args(cfg)
     check_optimizer_values(cfg)
+    check_loop_values(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir

@@ -1,6 +1,8 @@
 """svm.apis.init_tracker / track_video on the tiny MOT config with a random tiny tracker, on a video file
 and a frame folder written by the tests; and issue 13's defect 8 (mmdet's tracking API without a scope)."""
 import os.path as osp
+import re
+import warnings
 
 import cv2
 import numpy as np
@@ -190,3 +192,35 @@ def test_tracker_history_trimming_is_exact_for_bytetrack_and_ocsort(tracker_cfg)
         torch.testing.assert_close(out_full.bboxes, out_trimmed.bboxes)
     longest = max(len(t['frame_ids']) for t in full.tracks.values())
     assert longest > keep >= max(len(t['frame_ids']) for t in trimmed.tracks.values())
+
+
+def test_a_partly_decodable_video_warns_with_the_frames_read_and_announced(tracker, tmp_path):
+    path = str(tmp_path / 'whole.avi')
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'MJPG'), 10, (W, H))
+    for i in range(24):
+        writer.write(np.random.RandomState(i).randint(0, 255, (H, W, 3), np.uint8))
+    writer.release()
+    data = open(path, 'rb').read()
+    cut = tmp_path / 'cut.avi'
+    cut.write_bytes(data[:len(data) // 6])  # its header still announces 24 frames
+    with pytest.warns(UserWarning, match=r'cut.avi: only (\d+) of the 24 frames its header announces could be '
+                                         r'decoded; the video ends at frame \1') as warned:
+        frames = list(track_video(tracker, str(cut)))
+    decoded = [re.search(r'only (\d+) of', str(w.message)) for w in warned]
+    assert len(frames) == int(next(m for m in decoded if m).group(1)) < 24
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert len(list(track_video(tracker, path))) == 24  # a whole video: no warning
+        assert len(list(track_video(tracker, str(cut), max_frames=1))) == 1  # stopped early on purpose: none
+
+
+def test_track_video_refuses_frames_that_are_not_uint8_images(tracker):
+    image = np.zeros((H, W, 3), np.uint8)
+    with pytest.raises(ValueError, match=r'frame 1 has dtype float64 \(values 0 to 1\); frames are BGR uint8'):
+        list(track_video(tracker, [image, np.linspace(0, 1, H * W * 3).reshape(H, W, 3), image]))
+
+
+@pytest.mark.parametrize('max_frames', [-1, 1.5, True])
+def test_track_video_refuses_a_max_frames_that_is_not_a_count(tracker, max_frames):
+    with pytest.raises(ValueError, match=rf'track_video: max_frames must be None .* got {max_frames!r}'):
+        track_video(tracker, [np.zeros((H, W, 3), np.uint8)], max_frames=max_frames)

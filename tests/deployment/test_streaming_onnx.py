@@ -16,7 +16,7 @@ from svm.models.backbones import SViT
 from svm.models.layers import KVMemory
 from svm.models.layers.kv_memory import ExplicitKVMemory
 from svm.models.necks import SimplePyramid
-from svm.testing import REPO_ROOT, run_tool
+from svm.testing import REPO_ROOT, load_script, run_tool
 
 L = 3  # memory length of the tiny models
 NUM_FRAMES = 8  # > 2 L: the memory fills, the ring buffer wraps and the policy acts five times
@@ -253,3 +253,19 @@ def test_deployment_imports_without_onnx(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(module)
+
+
+@pytest.mark.parametrize('options, message', [
+    (['--verify', '--frames', '0'], '--frames must be at least 1, got 0'),
+    (['--verify', '--frames', '-1'], '--frames must be at least 1, got -1'),
+    (['--frames', '4'], '--frames is the length of the --verify video: give --verify too'),
+    (['--batch', '0'], '--batch must be at least 1, got 0'),
+    (['--memory-len', '0'], '--memory-len must be at least 1, got 0'),
+    (['--verify', '--tolerance', 'nan'], '--tolerance must be at least 0, got nan'),
+    (['--shape', '0', '32'], '--shape H W must be positive, got 0 32'),
+])
+def test_tool_refuses_bad_numbers_before_exporting(tmp_path, capsys, options, message):
+    out = tmp_path / 'never.onnx'
+    with pytest.raises(SystemExit) as refused:
+        load_script('tools/deployment/export_streaming_onnx.py').parse_args(['config.py', '--out', str(out), *options])
+    assert refused.value.code == 2 and message in capsys.readouterr().err and not out.exists()

@@ -201,3 +201,20 @@ def test_sequence_without_result_file_is_an_error_unless_allowed(tmp_path, capsy
     assert 'no result file for SEQ-ALSO-LOST, SEQ-LOST' in capsys.readouterr().out
     # choosing the sequences needs no option
     assert sorted(evaluate_mot_files(res_dir, gt_root, seqs=['SEQ'], print_results=False)) == ['COMBINED', 'SEQ']
+
+
+@pytest.mark.parametrize('bad_row, message', [
+    ('3,1,10,10,20,40', r'SEQ.txt:3: expected at least 7 comma-separated fields'),
+    ('3,-2,10,10,20,40,0.9,-1,-1,-1', r'SEQ.txt:3: track id -2 is negative'),
+    ('3,-1,10,10,20,40,0.9,-1,-1,-1', r'SEQ.txt:3: track id -1 is negative'),
+    ('3,1.5,10,10,20,40,0.9,-1,-1,-1', r'SEQ.txt:3: track id 1.5 is not an integer'),
+    ('3,1,nan,10,20,40,0.9,-1,-1,-1', r'SEQ.txt:3: x is nan, expected a finite number'),
+    ('1,1,10,10,20,40,0.9,-1,-1,-1', r'SEQ.txt:3: track id 1 appears twice in frame 1 \(first at .*SEQ.txt:1\)'),
+])
+def test_result_rows_trackeval_cannot_read_are_named_by_file_and_line(tmp_path, bad_row, message):
+    rows = [(1, 1, GT[1][0]), (2, 1, GT[1][1])]
+    res_dir, gt_root = write_case(str(tmp_path), rows)
+    with open(osp.join(res_dir, 'SEQ.txt'), 'a') as f:
+        f.write(bad_row + '\n')
+    with pytest.raises(ValueError, match=message):
+        evaluate_mot_files(res_dir, gt_root, print_results=False)

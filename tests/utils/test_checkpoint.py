@@ -264,3 +264,62 @@ def test_unsafe_pickle_refused_unless_trusted(tmp_path):
         set_trust_checkpoints(False)
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         load_checkpoint_file(str(tmp_path / 'missing.pth'))
+
+
+def test_an_svm_checkpoint_whose_checksum_was_removed_loads_with_a_warning(trained, tmp_path, monkeypatch):
+    from svm.utils import checkpoint as checkpoint_module
+    warnings = []
+    monkeypatch.setattr(checkpoint_module, 'print_log', lambda message, **kwargs: warnings.append(message))
+    checkpoint = checkpoint_module.load_checkpoint_file(str(trained / 'iter_2.pth'))
+    assert warnings == []
+    del checkpoint['meta']['svm_checksum']
+    checkpoint['state_dict']['mlp.0.weight'] += 1  # and then a tensor changed
+    stripped = tmp_path / 'stripped.pth'
+    torch.save(checkpoint, stripped)
+    checkpoint_module.load_checkpoint_file(str(stripped))
+    assert len(warnings) == 1 and 'stripped.pth' in warnings[0] and "meta['svm_checksum'] was removed" in warnings[0]
+    # a checkpoint of another tool has none to lose: no warning
+    torch.save({'meta': {'cfg': "default_hooks = dict(checkpoint=dict(type='CheckpointHook'))"},
+                'state_dict': {'w': torch.ones(1)}}, tmp_path / 'other.pth')
+    checkpoint_module.load_checkpoint_file(str(tmp_path / 'other.pth'))
+    assert len(warnings) == 1
+
+
+def test_a_legacy_format_checkpoint_with_a_pickle_payload_names_the_offending_global(tmp_path):
+    from svm.utils.checkpoint import UnsafeCheckpointError, load_checkpoint_file
+    marker = tmp_path / 'pwned'
+    legacy = tmp_path / 'legacy_evil.pth'
+    torch.save({'state_dict': {}, 'meta': {'payload': Payload(marker)}}, legacy, _use_new_zipfile_serialization=False)
+    with pytest.raises(UnsafeCheckpointError) as refused:
+        load_checkpoint_file(str(legacy))
+    message = str(refused.value)
+    assert 'needs full unpickling of posix.system,' in message or 'needs full unpickling of os.system,' in message
+    assert 'Weights only load failed' not in message and 'In PyTorch 2.6' not in message
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize('content', [b'\xff\xfe\x80iter_2', b'\xc3(', b'/work\xe9/iter_2.pth'])
+def test_a_last_checkpoint_pointer_that_is_not_text_falls_back_to_the_newest_checkpoint(trained, tmp_path, content,
+                                                                                        monkeypatch):
+    from svm.testing import copy_work_dir
+    from svm.utils import checkpoint as checkpoint_module
+    warnings = []
+    monkeypatch.setattr(checkpoint_module, 'print_log', lambda message, **kwargs: warnings.append(message))
+    work_dir = copy_work_dir(trained, tmp_path / 'run')
+    (work_dir / 'last_checkpoint').write_bytes(content)
+    assert checkpoint_module.find_resume_checkpoint(str(work_dir)) == str(work_dir / 'iter_2.pth')
+    assert 'last_checkpoint is not text' in warnings[0] and 'resuming from the newest checkpoint' in warnings[0]
+
+
+def test_a_full_disk_names_the_file_being_written(tmp_path, monkeypatch):
+    from mmengine.fileio import put
+
+    def full(fd):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(os, 'fsync', full)
+    with pytest.raises(OSError, match=r'No space left on device \(while writing .*epoch_3\.pth\)') as failed:
+        put(b'0' * 100, str(tmp_path / 'epoch_3.pth'))
+    assert failed.value.errno == 28
+    monkeypatch.undo()
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its temporary file

@@ -19,6 +19,27 @@ def test_syntax_error_names_the_base_file_and_line(tmp_path):
         load_config(str(tmp_path / 'own.py'))
 
 
+def test_circular_base_files_are_named_in_order(tmp_path):
+    (tmp_path / 'a.py').write_text("_base_ = ['./b.py']\nx = 1\n")
+    (tmp_path / 'b.py').write_text("_base_ = ['./c.py']\ny = 2\n")
+    (tmp_path / 'c.py').write_text("_base_ = './a.py'\nz = 3\n")
+    (tmp_path / 'child.py').write_text("_base_ = ['./a.py']\n")
+    with pytest.raises(ValueError) as refused:
+        load_config(str(tmp_path / 'child.py'))
+    a, b, c = (str(tmp_path / name) for name in ('a.py', 'b.py', 'c.py'))
+    assert f'inherit from each other in a circle: {a} -> {b} -> {c} -> {a}' in str(refused.value)
+    assert refused.value.__context__ is None  # found before mmengine recursed: one line, not 2,500
+
+
+@pytest.mark.parametrize('value, shown', [('9' * 5000, 'inf'), ('-1', '-1'), ('2.5', '2.5'), ('nan', 'nan'),
+                                          (str(2**70), str(2**70))])
+def test_a_loop_count_that_is_no_whole_number_is_refused_naming_the_key(tmp_path, value, shown):
+    with pytest.raises(ValueError, match=rf'train_cfg.max_iters in config .*toy_regression.py is {shown}: expected '
+                                         'a whole number'):
+        run_training_in_process(TOY_REGRESSION_CONFIG, tmp_path, f'train_cfg.max_iters={value}')
+    assert not list(tmp_path.glob('*.pth'))
+
+
 def test_override_of_a_parse_time_variable_is_refused_naming_the_keys_that_take_effect():
     cfg = Config.fromfile(TINY_MOT_CONFIG)
     with pytest.raises(KeyError, match=r"'data_root' is a variable of config .* would change nothing; override the "

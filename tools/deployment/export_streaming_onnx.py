@@ -67,7 +67,17 @@ def parse_args(argv=None):
                              '(a check of the check: a different policy must fail)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings in the config, e.g. model.detector.backbone.window_size=7')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    # refused before anything is exported: --frames 0 would verify nothing and report "OK"
+    for name, value, least in (('--frames', args.frames, 1), ('--batch', args.batch, 1),
+                               ('--memory-len', args.memory_len, 1), ('--tolerance', args.tolerance, 0)):
+        if value is not None and not value >= least:
+            parser.error(f'{name} must be at least {least}, got {value}')
+    if args.shape is not None and min(args.shape) < 1:
+        parser.error(f'--shape H W must be positive, got {" ".join(map(str, args.shape))}')
+    if args.frames is not None and not args.verify:
+        parser.error('--frames is the length of the --verify video: give --verify too')
+    return args
 
 
 def main(argv=None) -> int:

@@ -21,12 +21,15 @@ def parse_args(argv=None):
     parser.add_argument('out', help='the unified checkpoint to write')
     parser.add_argument('--check-config', metavar='CONFIG',
                         help="build this unified config's model and check that the output loads into it strictly")
+    parser.add_argument('--overwrite', action='store_true',
+                        help='allow OUT to be one of the input checkpoints, which it then replaces')
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
-    counts = assemble_track_recognizer_checkpoint(args.tracker, args.action_head, args.out)
+    counts = assemble_track_recognizer_checkpoint(args.tracker, args.action_head, args.out,
+                                                  overwrite=args.overwrite)
     print(f'{args.out}: {counts["tracker"]} tensors of the tracker, {counts["action_head"]} of the action head')
     if args.check_config:
         init_tracker(args.check_config, args.out)  # loads strictly: a key that does not fit is named

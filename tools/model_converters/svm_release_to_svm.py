@@ -19,7 +19,7 @@ from svm.models.mot.release_checkpoint import convert_release_checkpoint
 from svm.utils.checkpoint import set_trust_checkpoints
 
 
-def parse_args():
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Convert the S-ViT release tracker checkpoint to svm')
     parser.add_argument('src', help='the release checkpoint (e.g. svm_mot17-half-val.pth)')
     parser.add_argument('dst', help='the svm checkpoint to write')
@@ -27,13 +27,15 @@ def parse_args():
                         help='build this config\'s model and check that the output loads into it strictly')
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow a source that needs full unpickling (only for files you trust)')
-    return parser.parse_args()
+    parser.add_argument('--overwrite', action='store_true',
+                        help='allow dst to be src, which it then replaces (the optimizer and EMA state are lost)')
+    return parser.parse_args(argv)
 
 
-def main():
-    args = parse_args()
+def main(argv=None):
+    args = parse_args(argv)
     set_trust_checkpoints(args.trust_checkpoint)
-    result = convert_release_checkpoint(args.src, args.dst)
+    result = convert_release_checkpoint(args.src, args.dst, overwrite=args.overwrite)
     print(f'{args.src} -> {args.dst}\n{result.summary()}')
     if args.check_config:
         init_tracker(args.check_config, args.dst)  # loads strictly: a key that does not fit is named

@@ -190,15 +190,22 @@ def read_detections(path: str, num_frames: Optional[int] = None) -> np.ndarray:
 def read_results(path: str, num_frames: Optional[int] = None) -> np.ndarray:
     """Read a tracker's result file (``frame,id,x,y,w,h,score,...``). (N, 7), in file order.
 
-    Each row is checked: finite numbers, an integer frame in 1..``num_frames`` (when given) and an
-    integer track id.
+    Each row is checked: finite numbers, an integer frame in 1..``num_frames`` (when given) and a
+    non-negative integer track id seen once per frame (TrackEval fails on the others with an IndexError or a
+    message that names no row).
     """
-    rows = []
+    rows, seen = [], {}
     for where, line in _numbered_lines(path):
         values = parse_row(line, RESULT_FIELDS, where)
         _check_frame(values[0], where, num_frames)
         if not values[1].is_integer():
             raise ValueError(f'{where}: track id {values[1]:g} is not an integer')
+        if values[1] < 0:
+            raise ValueError(f'{where}: track id {values[1]:g} is negative, expected an id >= 0')
+        key = (int(values[0]), int(values[1]))
+        if key in seen:
+            raise ValueError(f'{where}: track id {key[1]} appears twice in frame {key[0]} (first at {seen[key]})')
+        seen[key] = where
         rows.append(values)
     return np.array(rows, dtype=np.float64).reshape(-1, len(RESULT_FIELDS))
 

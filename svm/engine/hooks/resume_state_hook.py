@@ -22,7 +22,9 @@ run), it does not resume:
 training resumes (``resume=True`` / ``--resume``, not ``load_from``), just before the first batch is
 loaded. It also makes validation neutral to the generators during training (their states are put back
 after each validation), since mmengine validates after saving the epoch's checkpoint and a resumed run
-does not repeat that validation. Checkpoints without ``resume_state`` resume as before.
+does not repeat that validation. Checkpoints without ``resume_state`` resume as before. A checkpoint saved
+within an epoch of an epoch-based loop is refused for resuming: mmengine restarts the epoch at its first
+batch, which no restored state can make exact.
 
 Limits: DataLoader workers' own generators (``num_workers > 0``) live in the worker processes; with
 ``persistent_workers=False`` mmengine re-seeds them identically every epoch, so they resume exactly once
@@ -88,16 +90,26 @@ def _unwrap(model: torch.nn.Module) -> torch.nn.Module:
 class ResumeStateHook(Hook):
     """Saves the random generators, the sampler's seed and BatchSyncRandomResize's next size with every
     checkpoint and restores them on resume, so that a resumed run continues exactly as an uninterrupted
-    one (see the module docstring for what and why).
+    one (see the module docstring for what and why). A resume that cannot be exact, from a checkpoint saved
+    within an epoch of an epoch-based loop, is refused (see ``allow_mid_epoch_resume``).
 
     ``configs/_base_/default_runtime.py`` adds it to every svm config as ``default_hooks.resume_state``.
     Priority ``LOW``: at the end of an epoch it runs before the checkpoint hook (``VERY_LOW``), and on
     resume it restores after the hooks of higher priority have run their ``before_train``.
+
+    Args:
+        allow_mid_epoch_resume: continue, with a warning, from a checkpoint saved within an epoch of an
+            epoch-based loop (``default_hooks.checkpoint.by_epoch=False``), which mmengine restarts at the
+            epoch's first batch: the batches before the checkpoint are trained again, the run takes more
+            iterations than planned and differs from an uninterrupted one. By default such a resume is
+            refused before training continues.
     """
 
     priority = 'LOW'
 
-    def __init__(self) -> None:
+    def __init__(self, allow_mid_epoch_resume: bool = False) -> None:
+        self.allow_mid_epoch_resume = allow_mid_epoch_resume
+        self._resumed = False  # training continues from a checkpoint (not load_from)
         self._pending: Optional[dict] = None  # resume_state of the checkpoint resumed from
         self._outside_val: Optional[dict] = None  # generator states when validation began
         self._rank_states: Optional[List[dict]] = None  # every process's states at the end of an epoch
@@ -132,9 +144,13 @@ class ResumeStateHook(Hook):
     # resuming -----------------------------------------------------------------------------------------
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         # mmengine calls this before it sets the counters and re-seeds, so restore in before_train
-        self._pending = checkpoint.get(KEY) if getattr(runner, '_resume', False) else None
+        self._resumed = bool(getattr(runner, '_resume', False))
+        self._pending = checkpoint.get(KEY) if self._resumed else None
 
     def before_train(self, runner) -> None:
+        if self._resumed:
+            self._resumed = False
+            self._check_epoch_boundary(runner)
         state, self._pending = self._pending, None
         if state is None:
             return
@@ -169,6 +185,33 @@ class ResumeStateHook(Hook):
                 resizers[name]._input_size = None if size is None else tuple(size)
                 restored.append(f'{name}._input_size {size}')
         print_log(f'resumed training state: {", ".join(restored) or "nothing"}', logger='current')
+
+    def _check_epoch_boundary(self, runner) -> None:
+        """Refuse (or, with ``allow_mid_epoch_resume``, warn about) a resume within an epoch of an epoch-based
+        loop: mmengine's EpochBasedTrainLoop (and svm's FrameSteppedTrainLoop) start every epoch at its first
+        batch, so the batches trained before the checkpoint would be trained again."""
+        from mmengine.runner import EpochBasedTrainLoop
+        loop = runner.train_loop
+        if not isinstance(loop, EpochBasedTrainLoop):
+            return
+        per_epoch = len(loop.dataloader)
+        done = runner.iter - runner.epoch * per_epoch
+        if done == 0:
+            return
+        # a checkpoint of the epoch's last iteration too: saved before the epoch's end (its hooks, the count)
+        checkpoint = getattr(runner, '_load_from', None) or 'the checkpoint'
+        problem = (f'{checkpoint} was saved within epoch {runner.epoch + 1} (iteration {runner.iter}: {done} of '
+                   f"the epoch's {per_epoch} iterations done), and {type(loop).__name__} starts an epoch at its "
+                   f'first batch: those {done} batches would be trained again, the run would end at iteration '
+                   f'{runner.iter + (loop.max_epochs - runner.epoch) * per_epoch} instead of '
+                   f'{loop.max_iters}, and it would differ from an uninterrupted run')
+        if not self.allow_mid_epoch_resume:
+            raise RuntimeError(
+                f'cannot resume exactly: {problem}. Resume from a checkpoint saved at the end of an epoch '
+                '(epoch_N.pth; default_hooks.checkpoint.by_epoch=True), or set '
+                'default_hooks.resume_state.allow_mid_epoch_resume=True to continue from this one anyway')
+        print_log(f'resuming inexactly (allow_mid_epoch_resume=True): {problem}', logger='current',
+                  level=logging.WARNING)
 
     # validation does not move the generators training draws from -------------------------------------
     def before_val(self, runner) -> None:

@@ -25,6 +25,7 @@ from torch import Tensor
 
 from svm.registry import MMACTION_MODELS, MMDET_MODELS
 from svm.utils.checkpoint import add_checksum, load_checkpoint_file
+from svm.utils.output_files import check_not_an_input
 from .streaming_mot import StreamingByteTrack
 
 
@@ -166,14 +167,17 @@ def _read_checkpoint(filename: str) -> Tuple[Dict[str, Tensor], dict]:
     return state, meta if isinstance(meta, dict) else {}
 
 
-def assemble_track_recognizer_checkpoint(tracker_file: str, recognizer_file: str, out_file: str) -> Dict[str, int]:
+def assemble_track_recognizer_checkpoint(tracker_file: str, recognizer_file: str, out_file: str,
+                                         overwrite: bool = False) -> Dict[str, int]:
     """Write the checkpoint of a :class:`StreamingByteTrackRecognizer` from the tracker's and the action-head
     recogniser's checkpoints (:func:`assemble_track_recognizer_state`; errors name the file).
 
     The output holds ``state_dict`` and ``meta`` (the tracker's ``dataset_meta``, the two source files and the
     tensors' checksum that svm's loader verifies), written atomically like every checkpoint svm saves.
-    Returns how many entries came from each part (``tracker``, ``action_head``).
+    Returns how many entries came from each part (``tracker``, ``action_head``). ``out_file`` may be one of the
+    inputs only with ``overwrite`` (else ``FileExistsError``, before anything is read).
     """
+    check_not_an_input(out_file, [tracker_file, recognizer_file], overwrite)
     (tracker_state, tracker_meta), (recognizer_state, _) = map(_read_checkpoint, (tracker_file, recognizer_file))
     try:
         state = assemble_track_recognizer_state(tracker_state, recognizer_state)

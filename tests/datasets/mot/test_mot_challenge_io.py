@@ -121,10 +121,13 @@ def test_empty_files(tmp_path):
     (read_detections, '0,-1,10,10,16,24,0.9', 'frame 0 is outside the sequence (1..5)'),
     (read_results, '2,1.5,10,10,16,24,0.9,-1,-1,-1', 'track id 1.5 is not an integer'),
     (read_results, '2,1,10,10,16,24,NaN,-1,-1,-1', 'score is NaN, expected a finite number'),
+    (read_results, '2,-1,10,10,16,24,0.9,-1,-1,-1', 'track id -1 is negative, expected an id >= 0'),
+    (read_results, '1,1,10,10,16,24,0.9,-1,-1,-1', 'track id 1 appears twice in frame 1 (first at '),
 ])
 def test_bad_row_is_named_with_file_and_line(tmp_path, reader, line, message):
     path = tmp_path / 'rows.txt'
-    first = '1,1,10,10,16,24,1,1,1' if reader is read_gt else '1,-1,10,10,16,24,0.9,-1,-1,-1'
+    first = {read_gt: '1,1,10,10,16,24,1,1,1', read_results: '1,1,10,10,16,24,0.9,-1,-1,-1'}.get(
+        reader, '1,-1,10,10,16,24,0.9,-1,-1,-1')  # detections have no ids: -1
     path.write_text(f'{first}\n\n{line}\n')  # the blank line counts: the bad row is line 3
     with pytest.raises(ValueError) as error:
         reader(str(path), num_frames=5)

@@ -8,7 +8,7 @@ from mmengine.registry import DefaultScope
 
 from svm.apis import init_tracker
 from svm.models.mot import assemble_track_recognizer_checkpoint, assemble_track_recognizer_state
-from svm.testing import REPO_ROOT, load_checkpoint_on_cpu, run_tool
+from svm.testing import REPO_ROOT, load_checkpoint_on_cpu, load_script, run_tool
 
 UNIFIED = REPO_ROOT / 'configs/unified/svm'
 TRACKER_CONFIG = UNIFIED / 'bytetrack_svit-tiny_yolox_synthetic-mot-flow.py'
@@ -108,3 +108,17 @@ def test_tool_writes_a_checkpoint_the_unified_config_loads(tmp_path):
         assemble_track_recognizer_checkpoint(str(tmp_path / 'tracker.pth'), str(tmp_path / 'other_head.pth'),
                                              str(tmp_path / 'never.pth'))
     assert not (tmp_path / 'never.pth').exists()
+
+
+def test_tool_refuses_to_write_over_an_input(tmp_path):
+    tracker, recognizer = states()
+    torch.save(dict(state_dict=tracker), tmp_path / 'tracker.pth')
+    torch.save(dict(state_dict=recognizer), tmp_path / 'head.pth')
+    before = (tmp_path / 'tracker.pth').read_bytes()
+    tool = load_script('tools/model_converters/assemble_track_recognizer.py')
+    for out in ('tracker.pth', 'head.pth'):
+        with pytest.raises(FileExistsError, match=rf'output .*{out} is the input .*{out}.*--overwrite'):
+            tool.main([str(tmp_path / 'tracker.pth'), str(tmp_path / 'head.pth'), str(tmp_path / out)])
+    assert (tmp_path / 'tracker.pth').read_bytes() == before
+    tool.main([str(tmp_path / 'tracker.pth'), str(tmp_path / 'head.pth'), str(tmp_path / 'tracker.pth'), '--overwrite'])
+    assert 'parts' in load_checkpoint_on_cpu(tmp_path / 'tracker.pth')['meta']
