@@ -135,3 +135,42 @@ def test_every_cfg_options_example_is_valid():
         if not any(valid(cfg) for cfg in configs):
             invalid.append(f'{where}: {example}')
     assert not invalid, 'no shipped config takes these --cfg-options examples:\n' + '\n'.join(invalid)
+
+
+def _seed_table_rows(text: str, label: str) -> list:
+    """The cells after the first of a Markdown table row that starts with ``| <label>``."""
+    for line in text.splitlines():
+        if line.startswith(f'| {label}'):
+            return [cell.strip() for cell in line.strip('|').split('|')[1:]]
+    raise AssertionError(f'no table row starting with {label!r}')
+
+
+def test_demo_figures_in_readme_and_docs_are_the_committed_ones():
+    """README.md and docs/demo.md quote docs/figures/demo.json: seed 0, each seed, mean ± std and range."""
+    import json
+    import statistics
+    runs = json.loads((REPO_ROOT / 'docs' / 'figures' / 'demo.json').read_text())['runs']
+    columns = ('HOTA', 'MOTA', 'IDF1', 'DetA', 'AssA', 'IDSW')
+
+    def value(v, name):
+        return f'{v:.0f}' if name == 'IDSW' else f'{v:.1f}'
+
+    def spread(name):
+        values = [run[name] for run in runs.values()]
+        return f'{statistics.mean(values):.1f} ± {statistics.stdev(values):.1f}'
+
+    readme = (REPO_ROOT / 'README.md').read_text()
+    demo = (REPO_ROOT / 'docs' / 'demo.md').read_text()
+    assert _seed_table_rows(readme, 'training seed 0 (what') == [value(runs['0'][c], c) for c in columns]
+    assert _seed_table_rows(readme, 'training seeds 0, 1, 2: mean') == [spread(c) for c in columns]
+    assert _seed_table_rows(readme, 'training seeds 0, 1, 2: range') == [
+        f'{value(min(r[c] for r in runs.values()), c)} - {value(max(r[c] for r in runs.values()), c)}'
+        for c in columns]
+    for seed, run in runs.items():
+        label = 'training seed 0 (`make demo`)' if seed == '0' else f'training seed {seed} '
+        assert _seed_table_rows(demo, label) == [value(run[c], c) for c in columns], seed
+    assert _seed_table_rows(demo, 'mean ± std over seeds') == [spread(c) for c in columns]
+    lengths = [key.split()[-1] for key in runs['0'] if key.startswith('HOTA, memory')]
+    for seed, run in runs.items():
+        assert _seed_table_rows(demo, f'seed {seed} ') == [f'{run[f"HOTA, memory {L}"]:.1f}' for L in lengths]
+    assert _seed_table_rows(demo, 'mean ± std |') == [spread(f'HOTA, memory {L}') for L in lengths]

@@ -30,11 +30,14 @@ from .timing import percentile
 ENCODER_NAMES = {'space': 'frame-based (space)', 'stream': 'streaming (S-ViT)', 'clip': 'clip-based (clip)'}
 
 
-def comparison_config(path: str, data_root: str, work_dir: str, epochs: Optional[int] = None) -> Config:
-    """One encoder's config, its data under ``data_root``, its runs under ``<work_dir>/<attn_mode>``, and
-    with ``epochs``: that many training epochs (the warm-up epoch stays; the decay that follows it ends with
-    the last epoch)."""
+def comparison_config(path: str, data_root: str, work_dir: str, epochs: Optional[int] = None,
+                      train_seed: Optional[int] = None) -> Config:
+    """One encoder's config, its data under ``data_root``, its runs under ``<work_dir>/<attn_mode>``, with
+    ``epochs``: that many training epochs (the warm-up epoch stays; the decay that follows it ends with
+    the last epoch), and with ``train_seed``: that training seed (the config's ``randomness.seed``)."""
     cfg = Config.fromfile(path)
+    if train_seed is not None:
+        cfg.randomness = dict(cfg.get('randomness', {}), seed=train_seed)
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[loader].dataset
         dataset.ann_file = osp.join(data_root, osp.basename(dataset.ann_file))
@@ -154,11 +157,13 @@ def train_and_measure(cfg: Config, config_path: str, data_root: str) -> Tuple[di
 
 def compare_encoders(configs: Mapping[str, str], work_dir: str, data_root: Optional[str] = None,
                      seed: Optional[int] = None, num_train: Optional[int] = None, num_val: Optional[int] = None,
-                     epochs: Optional[int] = None, latency_frames: int = 48) -> Dict:
+                     epochs: Optional[int] = None, latency_frames: int = 48,
+                     train_seed: Optional[int] = None) -> Dict:
     """Train, test and measure each encoder of ``configs`` ({attn_mode: config path}) on the benchmark under
     ``data_root`` (default: the first config's ``data_root``; generated there if absent, see
-    :func:`ensure_benchmark` for ``seed``, ``num_train``, ``num_val``), then time them along a
-    ``latency_frames`` video from the first frame with a full clip (or memory) behind it.
+    :func:`ensure_benchmark` for ``seed``, ``num_train``, ``num_val``) with the training seed ``train_seed``
+    (default: the configs'), then time them along a ``latency_frames`` video from the first frame with a full
+    clip (or memory) behind it.
 
     Writes ``<work_dir>/compare_encoders.json`` (chance, data root, results, the table) and
     ``<work_dir>/latency_along_video.png``.
@@ -172,7 +177,7 @@ def compare_encoders(configs: Mapping[str, str], work_dir: str, data_root: Optio
     data_root = data_root or Config.fromfile(next(iter(configs.values()))).data_root
     results, models = {}, {}
     for mode, path in configs.items():
-        cfg = comparison_config(path, data_root, work_dir, epochs)
+        cfg = comparison_config(path, data_root, work_dir, epochs, train_seed)
         ensure_benchmark(cfg, data_root, seed=seed, num_train=num_train, num_val=num_val)
         print(f'\n=== {ENCODER_NAMES[mode]}: training {cfg.train_cfg.max_epochs} epochs ({path})')
         results[mode], models[mode] = train_and_measure(cfg, path, data_root)

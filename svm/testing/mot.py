@@ -110,7 +110,9 @@ def build_seeded_tracker(model_cfg: Config, **backbone_options) -> torch.nn.Modu
     model_cfg = copy.deepcopy(model_cfg)
     model_cfg.detector.backbone.update(backbone_options)
     torch.manual_seed(0)
-    model = MODELS.build(model_cfg)
+    # in mmdet's scope whatever test ran before: mmdet's models build their parts from the current scope
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        model = MODELS.build(model_cfg)
     model.init_weights()
     return model
 

@@ -10,7 +10,6 @@ compared with it (:func:`compare_with_reference`), saying plainly when it falls 
 import json
 import os.path as osp
 import platform
-import sys
 from importlib import metadata
 from typing import Dict, List, Mapping, Optional, Sequence
 
@@ -109,17 +108,20 @@ def compare_with_reference(result: Mapping[str, float], reference: Mapping, figu
         if figure not in result:
             continue
         factor = scale.get(figure, 1.0)
-        value = result[figure] * factor
-        low, high = (v * factor for v in figure_range(reference, figure))
+        # compared as printed (one decimal), so that a figure never reads as equal to a bound it is outside of
+        value = round(result[figure] * factor, 1)
+        low, high = (round(v * factor, 1) for v in figure_range(reference, figure))
         mark = ''
-        if not low - 1e-9 <= value <= high + 1e-9:
+        if not low <= value <= high:
             outside.append(figure)
             mark = 'outside'
-        same = figure in documented and abs(documented[figure] * factor - value) < 1e-6
-        if figure in documented and not same:
+        expected = round(documented[figure] * factor, 1) if figure in documented else None
+        if expected is not None and expected != value:
             different.append(figure)
-        expected = f'{documented[figure] * factor:.1f}' if figure in documented else '-'
-        lines.append(f'| {figure} | {value:.1f} | {expected} | {low:.1f} .. {high:.1f} | {mark} |')
+        counts = all(float(run[figure]).is_integer() for run in reference['runs'].values() if figure in run)
+        fmt = '.0f' if counts else '.1f'
+        lines.append(f'| {figure} | {value:{fmt}} | {"-" if expected is None else format(expected, fmt)} | '
+                     f'{low:{fmt}} .. {high:{fmt}} | {mark} |')
     same_env = (env['packages'] == reference['environment'].get('packages')
                 and env['cpu_capability'] == reference['environment'].get('cpu_capability'))
     if outside:

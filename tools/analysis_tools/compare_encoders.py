@@ -38,6 +38,8 @@ def parse_args(argv=None):
                         help="the benchmark (default: the config's data_root; generated there if absent)")
     parser.add_argument('--seed', type=int, default=None, help="seed of the generated benchmark (default: "
                         "the config's synthetic_benchmark)")
+    parser.add_argument('--train-seed', type=int, default=None, help="training seed (default: the configs' "
+                        'randomness.seed, 0)')
     parser.add_argument('--num-train', type=int, default=None, help='training base motions to generate')
     parser.add_argument('--num-val', type=int, default=None, help='validation base motions to generate')
     parser.add_argument('--epochs', type=int, default=None, help='training epochs (default: the config)')
@@ -54,7 +56,7 @@ def main(argv=None) -> Dict[str, dict]:
     torch.set_num_threads(args.threads)
     configs = {mode: osp.join(CONFIG_DIR, f'synthetic_{mode}-tiny_8x1x1_order-actions.py') for mode in args.modes}
     summary = compare_encoders(configs, args.work_dir, args.data_root, args.seed, args.num_train, args.num_val,
-                               args.epochs, args.latency_frames)
+                               args.epochs, args.latency_frames, args.train_seed)
     print(f'\nSynthetic temporal-order actions ({summary["data_root"]}), same budget for every encoder, '
           f'CPU with {torch.get_num_threads()} threads:\n{summary["table"]}')
     print(f'wrote {osp.join(args.work_dir, "compare_encoders.json")} and latency_along_video.png')

@@ -8,7 +8,7 @@ _base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-mot
 num_frames = 2  # frames per training clip; also the release's memory length outside svm_test.py
 max_epochs = 10
 base_lr = 2.5e-4
-sync_bn = dict(type='SyncBN', momentum=0.03, eps=0.001)
+sync_bn_norm = dict(type='SyncBN', momentum=0.03, eps=0.001)
 
 model = dict(
     # Each frame step is a one-frame clip from an empty memory (see train_cfg).
@@ -33,9 +33,9 @@ model = dict(
             reuse_clip_ln_post=True),
         neck=[
             _base_.model.detector.neck[0],
-            dict(_base_.model.detector.neck[1], norm_cfg=sync_bn),
+            dict(_base_.model.detector.neck[1], norm_cfg=sync_bn_norm),
         ],
-        bbox_head=dict(norm_cfg=sync_bn)))
+        bbox_head=dict(norm_cfg=sync_bn_norm)))
 
 
 def _without_pad(pipeline):

@@ -57,7 +57,9 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 
 max_epochs = 15
-train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
+# tools/demo_main.py tests the last checkpoint with tools/test.py at once: no second evaluation of it at the end
+# of training (add --cfg-options train_cfg.val_interval=15 to validate there)
+train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs + 1)
 auto_scale_lr = dict(enable=False, base_batch_size=4)  # lr for 1 process x 4 clips (--auto-scale-lr)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),

@@ -21,15 +21,19 @@ parameters at the end of every epoch before the checkpoint is saved, so a saved 
 are the EMA weights (those the release evaluates) and its ``ema_*`` buffers the raw training weights.
 The converter keeps the parameters and drops the buffers and the optimizer state.
 """
+import os
 import os.path as osp
 import re
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
+
+import torch
 
 from mmengine.runner.checkpoint import save_checkpoint
 from torch import Tensor
 
 from svm.utils.checkpoint import add_checksum, load_checkpoint_file
+from svm.utils.output_files import check_not_an_input
 
 RELEASE_BACKBONE = 'detector.backbone.'
 RELEASE_ADAPTER = RELEASE_BACKBONE + 'fpn_adaptor.fpn_adaptor_'
@@ -135,7 +139,7 @@ def convert_release_state_dict(state: Dict[str, Tensor]) -> ReleaseConversion:
     return result
 
 
-def convert_release_checkpoint(src: str, dst: str) -> ReleaseConversion:
+def convert_release_checkpoint(src: str, dst: str, overwrite: bool = False) -> ReleaseConversion:
     """Read the release checkpoint ``src`` safely and write svm's checkpoint ``dst``.
 
     ``dst`` holds ``state_dict`` and ``meta`` (the release's meta under ``release_meta``, and the tensors'
@@ -146,7 +150,9 @@ def convert_release_checkpoint(src: str, dst: str) -> ReleaseConversion:
     Raises:
         FileNotFoundError: no file at ``src``.
         NotAReleaseCheckpointError: ``src`` holds no release tracker state dict.
+        FileExistsError: ``dst`` is ``src`` (through links too) and not ``overwrite``.
     """
+    check_not_an_input(dst, [src], overwrite)
     checkpoint = load_checkpoint_file(src, map_location='cpu')
     if not isinstance(checkpoint, dict):
         raise NotAReleaseCheckpointError(f'{src} holds a {type(checkpoint).__name__}, not an mmcv checkpoint dict')
@@ -164,3 +170,64 @@ def convert_release_checkpoint(src: str, dst: str) -> ReleaseConversion:
     add_checksum(converted)
     save_checkpoint(converted, dst)  # through svm's atomic local file backend
     return result
+
+
+
+def svm_to_release_state_dict(state: Mapping[str, Any],
+                              scale_factors: Sequence[float] = (2.0, 1.0, 0.5)) -> Dict[str, Any]:
+    """An svm ``StreamingByteTrack`` state dict (S-ViT + SimplePyramid + YOLOX) under the key names of the authors'
+    release (mmcv 1.x ByteTrack, the pyramid adapter inside the backbone): the inverse of
+    :func:`convert_release_state_dict`, built from its key mapping.
+
+    ``scale_factors``: those of the model's SimplePyramid (``detector.neck.0``); svm keeps an Identity at index 0
+    of the x1 stage, which the release's adapter does not have. The output norms take the last of the release's
+    names (``ln_post_out0, ln_post_out1, ln_post_out2, ln_post``), as many as the model has, in order.
+
+    Raises:
+        ValueError: a key that no release tracker has a name for (e.g. a neck other than pyramid + PAFPN).
+    """
+    pyramid, pafpn, out_norm = 'detector.neck.0.stages.', 'detector.neck.1.', RELEASE_BACKBONE + 'out_norms.'
+    norms = sorted({int(k[len(out_norm):].split('.')[0]) for k in state if k.startswith(out_norm)})
+    if len(norms) > len(RELEASE_OUT_NORMS) or norms != list(range(len(norms))):
+        raise ValueError(f'output norms {norms}: the release has at most {len(RELEASE_OUT_NORMS)}, numbered from 0')
+    norm_names = RELEASE_OUT_NORMS[len(RELEASE_OUT_NORMS) - len(norms):]
+    release: Dict[str, Any] = {}
+    for key, value in state.items():
+        key = key[len('module.'):] if key.startswith('module.') else key
+        new = key
+        if key.startswith(pyramid):
+            stage, layer, rest = key[len(pyramid):].split('.', 2)
+            if int(stage) >= len(scale_factors):
+                raise ValueError(f'{key}: pyramid stage {stage}, but scale_factors has {len(scale_factors)} entries')
+            layer = int(layer) - (float(scale_factors[int(stage)]) == 1.0)
+            new = f'{RELEASE_ADAPTER}{stage}.{layer}.{rest}'
+        elif key.startswith(pafpn):
+            new = 'detector.neck.' + key[len(pafpn):]
+        elif key.startswith('detector.neck.'):
+            raise ValueError(f'{key}: the release has a pyramid adapter (neck.0) and a PAFPN (neck.1) only')
+        elif key.startswith(out_norm):
+            index, rest = key[len(out_norm):].split('.', 1)
+            new = f'{RELEASE_BACKBONE}{norm_names[int(index)]}.{rest}'
+        elif key.startswith(RELEASE_BACKBONE):
+            name = re.sub(r'^conv_blocks\.(\d+)\.', r'transformer.resblocks.\1.residual_block.',
+                          key[len(RELEASE_BACKBONE):])
+            for release_name, svm_name in ATTN_RENAMES:
+                name = name.replace(svm_name, release_name)
+            new = RELEASE_BACKBONE + name
+        if new in release:
+            raise ValueError(f'two keys map to {new}')
+        release[new] = value
+    return release
+
+
+def write_release_checkpoint(state: Mapping[str, Any], path: str,
+                             scale_factors: Sequence[float] = (2.0, 1.0, 0.5), **meta) -> str:
+    """Save ``state`` (svm's names) as the release saved its tracker: an mmcv 1.x checkpoint dict with ``meta``,
+    ``state_dict`` in the release's names (:func:`svm_to_release_state_dict`) and an (empty) ``optimizer``.
+    Returns ``path``."""
+    checkpoint = dict(meta=dict(mmcv_version='1.7.0', epoch=meta.pop('epoch', 0), iter=meta.pop('iter', 0), **meta),
+                      state_dict=svm_to_release_state_dict(state, scale_factors),
+                      optimizer=dict(state={}, param_groups=[]))
+    os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
+    torch.save(checkpoint, path)
+    return path

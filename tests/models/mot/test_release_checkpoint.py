@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from svm.models.mot.release_checkpoint import (NotAReleaseCheckpointError, convert_release_checkpoint,
-                                               convert_release_state_dict)
-from svm.testing import REPO_ROOT, run_tool, tiny_data_options
+                                               convert_release_state_dict, svm_to_release_state_dict)
+from svm.testing import REPO_ROOT, load_script, run_tool, tiny_data_options
 from svm.utils.checkpoint import UnsafeCheckpointError, load_checkpoint_file
 
 DATA = osp.join(REPO_ROOT, 'tests', 'data', 'release')
@@ -169,3 +169,33 @@ def test_full_size_release_checkpoint_tests_end_to_end(tiny_mot, tmp_path):
                      'test_dataloader.num_workers=0', 'test_dataloader.persistent_workers=False'])
     out = proc.stdout + proc.stderr
     assert 'HOTA: default-tracker-pedestrian' in out and 'motchallenge-metric/HOTA' in out
+
+
+def test_converter_refuses_to_write_over_its_input(tmp_path):
+    src = tmp_path / 'release.pth'
+    src.write_bytes(open(TINY_CKPT, 'rb').read())
+    link = tmp_path / 'link.pth'
+    link.symlink_to(src)
+    before = src.read_bytes()
+    converter = load_script(CONVERTER)
+    for dst in (src, link):
+        with pytest.raises(FileExistsError, match=rf'output {dst} (is|is a link to) the input .*--overwrite'):
+            converter.main([str(src), str(dst)])
+    assert src.read_bytes() == before  # the release file, optimizer and EMA included, is untouched
+    converter.main([str(src), str(src), '--overwrite'])  # asked for: replaced by the converted checkpoint
+    assert 'converted_from' in load_checkpoint_file(str(src))['meta']
+
+
+def test_release_writer_inverts_the_converter_on_the_full_size_release_keys():
+    """The 666 names of the release's ViT-B/16 tracker: converted to svm's and written back, the same names."""
+    names = json.load(open(osp.join(DATA, 'release_bytetrack_b16_keys.json')))
+    state = {k: torch.zeros(1) for k in names}
+    svm_state = convert_release_state_dict(state).state_dict
+    assert sorted(svm_to_release_state_dict(svm_state)) == sorted(names)
+
+
+def test_release_writer_refuses_what_the_release_cannot_name():
+    with pytest.raises(ValueError, match='pyramid adapter'):
+        svm_to_release_state_dict({'detector.neck.2.conv.weight': torch.zeros(1)})
+    with pytest.raises(ValueError, match='output norms'):
+        svm_to_release_state_dict({f'detector.backbone.out_norms.{i}.weight': torch.zeros(1) for i in range(5)})
