@@ -11,8 +11,8 @@
    prints HOTA, MOTA and IDF1;
 4. tracks one validation sequence frame by frame with demo/mot_demo.py and writes a video of the
    tracks (boxes and ids);
-5. sweeps the test-time memory length of the tracker (tools/analysis_tools/memory_sweep.py) and plots
-   it (tools/analysis_tools/plot_memory_sweep.py); skip with --no-memory-sweep;
+5. sweeps the test-time memory length of the tracker and plots it (tools/analysis_tools/memory_sweep.py);
+   skip with --no-memory-sweep;
 6. prints the figures beside the documented ones (docs/figures/demo.json: three training seeds and the
    environment that produced them) and this machine's environment, and says when they fall outside.
 
@@ -117,7 +117,6 @@ def main(argv=None):
         sweep_dir = osp.join(args.work_dir, 'memory_sweep')
         run(['python', 'tools/analysis_tools/memory_sweep.py', args.config, '--checkpoint', weights,
              '--work-dir', sweep_dir, '--memory-lens', *map(str, args.memory_lens)])
-        run(['python', 'tools/analysis_tools/plot_memory_sweep.py', osp.join(sweep_dir, 'memory_sweep.json')])
         with open(osp.join(REPO, sweep_dir, 'memory_sweep.json')) as f:
             sweep = json.load(f)
 

@@ -70,6 +70,8 @@ def test_memory_sweep_prints_a_table(trained, tmp_path):
     assert lines[header].split() == ['memory_len', 'HOTA', 'MOTA', 'IDF1', 'DetA', 'AssA', 'IDSW']
     assert [r[0] for r in rows] == ['1', '4'] and all(len(r) == 7 for r in rows)
     assert osp.isfile(osp.join(tmp_path, 'memory_sweep.json'))
+    with open(osp.join(tmp_path, 'memory_sweep.png'), 'rb') as f:  # the plot too, no second command
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
 
 
 def test_two_processes_track_like_one(trained, tested, tmp_path):

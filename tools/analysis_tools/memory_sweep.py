@@ -9,14 +9,15 @@ override ``tools/test.py --cfg-options`` takes) and prints a table of TrackEval'
         --checkpoint CKPT --memory-lens 1 2 4 8 16 32 64
 
 The test of each length is a normal mmengine test run (logs under ``<work-dir>/mem<L>``); the table
-is also written to ``<work-dir>/memory_sweep.json``. The sweep is svm/analysis/memory_sweep.py.
+is also written to ``<work-dir>/memory_sweep.json`` and plotted to ``<work-dir>/memory_sweep.png``
+(plot_memory_sweep.py redraws it from the JSON). The sweep is svm/analysis/memory_sweep.py.
 """
 import argparse
 import os.path as osp
 
 from mmengine.config import DictAction
 
-from svm.analysis.memory_sweep import format_table, run_memory_sweep
+from svm.analysis.memory_sweep import default_plot_path, default_work_dir, format_table, plot_sweep, run_memory_sweep
 
 
 def parse_args(argv=None):
@@ -37,9 +38,13 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    rows = run_memory_sweep(args.config, args.checkpoint, args.memory_lens, args.work_dir, args.cfg_options,
+    work_dir = args.work_dir or default_work_dir(args.config)
+    rows = run_memory_sweep(args.config, args.checkpoint, args.memory_lens, work_dir, args.cfg_options,
                             args.trust_checkpoint)
     print('\nS-ViT test-time memory length sweep (' + osp.basename(args.config) + ')\n' + format_table(rows))
+    plot = default_plot_path(osp.join(work_dir, 'memory_sweep.json'))
+    plot_sweep(rows, plot)
+    print(f'wrote {osp.join(work_dir, "memory_sweep.json")} and {plot}')
     return rows
 
 
