@@ -1,7 +1,9 @@
 """svm: the Streaming Video Model (S-ViT) on OpenMMLab 2.x.
 
-With the OpenMMLab stack installed, importing ``svm`` checks its versions, patches mmaction2 1.2.0's
-packaging gap, makes checkpoint loading safe on torch >= 2.6, and registers every svm module into the
+Importing ``svm`` first refuses Python < 3.10 and torch < 2.6 (naming what to install). With the OpenMMLab
+stack installed, it then checks its versions, patches mmaction2 1.2.0's packaging gap, makes checkpoint loading
+safe, routes mmcv's NMS and RoIAlign on CUDA tensors to torchvision where mmcv has CPU ops only (svm/ops), and
+registers every svm module into the
 mmdet and mmaction2 registries (see svm/registry.py), so that configs with ``default_scope='mmdet'`` or
 ``default_scope='mmaction'`` and ``custom_imports=dict(imports=['svm'])`` mix svm, mmdet and mmaction2
 types by their plain names.

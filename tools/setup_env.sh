@@ -38,6 +38,11 @@ if [ "$MODE" = gpu ]; then
     echo "  $PYTHON -m pip install torch torchvision --index-url https://download.pytorch.org/whl/cu128" >&2
     exit 1; }
   [ -x "$VENV/bin/python" ] || "$PYTHON" -m venv --system-site-packages "$VENV"
+  "$VENV/bin/python" -c "import torch, torchvision" 2>/dev/null || {
+    echo "[setup_env] $VENV does not see $PYTHON's torch: --system-site-packages reaches the base interpreter's" >&2
+    echo "  packages, not another venv's. Set PYTHON to the interpreter that holds torch (a conda env's or the" >&2
+    echo "  system's python), or install torch and torchvision into $VENV first." >&2
+    exit 1; }
   CONSTRAINTS=$(mktemp)
   trap 'rm -f "$CONSTRAINTS"' EXIT
   grep -vE '^(torch|torchvision)==' requirements/constraints.txt > "$CONSTRAINTS"
