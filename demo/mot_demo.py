@@ -1,6 +1,6 @@
 """Track the objects of a video with an S-ViT tracker, streaming, and write a video of the tracks.
 
-    python demo/mot_demo.py SOURCE --config CONFIG --checkpoint CKPT --out OUT.mp4
+    python demo/mot_demo.py SOURCE --config CONFIG [--checkpoint CKPT] --out OUT.mp4
 
 SOURCE is a video file, a folder of frames (sorted by name), a webcam index (``0``) or a stream URL
 (``rtsp://...``, ``http(s)://...``): svm.apis.open_video_source reads it. Frames are read and tracked one
@@ -13,8 +13,10 @@ i/N' lines for files and folders, the running frame rate for webcams and streams
 svm.apis.write_tracked_video.
 """
 import argparse
+import sys
 
-from svm.apis import init_tracker, open_video_source, write_tracked_video
+from svm.apis import RANDOM_WEIGHTS_WARNING, init_tracker, open_video_source, write_tracked_video
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -22,7 +24,8 @@ def parse_args(argv=None):
     parser.add_argument('input', help='a video file, a folder of frames, a webcam index (0) or a stream URL '
                         '(rtsp://, http(s)://)')
     parser.add_argument('--config', required=True, help='MOT config (configs/mot/svm/...)')
-    parser.add_argument('--checkpoint', required=True, help='trained tracker checkpoint')
+    parser.add_argument('--checkpoint', help='trained tracker checkpoint (default: none: random weights, with a '
+                        'warning; enough to check an install or a video source)')
     parser.add_argument('--out', help='output video (.mp4)')
     parser.add_argument('--out-txt', help='also write the tracks in the MOTChallenge format')
     parser.add_argument('--show', action='store_true', help='display the tracks in a window (q stops)')
@@ -39,6 +42,8 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     source = open_video_source(args.input)  # a missing or unreadable input fails before the model is built
+    if args.checkpoint is None:
+        print(RANDOM_WEIGHTS_WARNING.format(what='tracker'), file=sys.stderr)
     model = init_tracker(args.config, args.checkpoint, device=args.device)
     written = write_tracked_video(model, source, out=args.out, out_txt=args.out_txt, show=args.show, fps=args.fps,
                                   score_thr=args.score_thr, max_frames=args.max_frames)
@@ -47,4 +52,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

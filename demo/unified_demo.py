@@ -21,6 +21,7 @@ import itertools
 
 from svm.analysis.track_recognition_benchmark import cost_table, unified_vs_separate
 from svm.apis import init_tracker, open_video_source, write_tracked_action_video
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -67,4 +68,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -74,31 +74,17 @@ def test_every_option_of_a_documented_command_exists():
 def _option_takes_effect(cfg, key: str) -> bool:
     """Whether overriding dotted ``key`` reaches something: an existing entry, an argument of the typed module
     (``type=...``) that holds it, or an argument of the Runner."""
-    from mmengine.registry import HOOKS, LOOPS, METRICS, MODELS
-
-    from svm.utils.config_checks import RUNNER_KEYS, _init_parameters
-    node, parts = cfg._cfg_dict.to_dict(), key.split('.')
-    for depth, part in enumerate(parts):
-        container = node
-        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-            continue
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            continue
-        if depth == 0:
-            return part in RUNNER_KEYS
-        if depth != len(parts) - 1 or not isinstance(container, dict) or 'type' not in container:
-            return False
-        cls = None
-        for root in (LOOPS, HOOKS, METRICS, MODELS):  # the config's scope's registry, e.g. mmdet's MODELS
-            with root.switch_scope_and_registry(cfg.get('default_scope')) as registry:
-                cls = cls or registry.get(container['type'])
-        if cls is None:
-            return False
-        names, open_ended = _init_parameters(cls)
-        return part in names or open_ended
-    return True
+    from svm.utils.config_checks import RUNNER_KEYS, find_missing_key, module_arguments
+    missing = find_missing_key(cfg, key)
+    if missing is None:
+        return True
+    parent, part, container = missing
+    if not parent:
+        return part in RUNNER_KEYS
+    if f'{parent}.{part}' != key or not isinstance(container, dict) or 'type' not in container:
+        return False
+    arguments = module_arguments(cfg, container)
+    return arguments is not None and (part in arguments[0] or arguments[1])
 
 
 def test_every_cfg_options_example_is_valid():

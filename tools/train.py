@@ -6,6 +6,7 @@ from mmengine.config import DictAction
 from torch.distributed.elastic.multiprocessing.errors import record
 
 from svm.utils.runner import config_for_training, finish_distributed, run_training
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -47,4 +48,4 @@ def main():
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

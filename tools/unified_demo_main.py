@@ -24,6 +24,7 @@ import time
 
 from svm.analysis.logs import latest_test_metrics
 from svm.utils.commands import run_command
+from svm.utils.user_errors import run_main
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIGS = 'configs/unified/svm'
@@ -118,4 +119,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -72,8 +72,8 @@ def latency_along_video(encoders: Dict[str, nn.Module], video: torch.Tensor, cli
             encoder.reset_memory()
         bar = None
         if progress:
-            from mmengine.utils import ProgressBar  # only here: the timing itself needs only torch
-            bar = ProgressBar(num_frames)
+            from svm.utils.progress import progress_bar
+            bar = progress_bar(num_frames)
         for t in range(num_frames):
             for name, encoder in encoders.items():
                 if t >= limits[name]:

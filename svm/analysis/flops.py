@@ -22,8 +22,9 @@ import torch
 from fvcore.nn import FlopCountAnalysis
 from fvcore.nn.jit_handles import get_shape
 from mmengine.config import Config
-from mmengine.utils import ProgressBar
 from torch import nn
+
+from svm.utils.progress import progress_bar
 
 
 def sdpa_flop_jit(inputs: list, outputs: list) -> int:
@@ -51,7 +52,7 @@ def encoder_frame_flops(backbone: nn.Module, num_frames: int, height: int, width
     if backbone.attn_mode != 'stream':
         return [count_flops(backbone, (clip, )) // num_frames] * num_frames
     backbone.reset_memory()
-    bar = ProgressBar(num_frames) if progress else None
+    bar = progress_bar(num_frames) if progress else None
     per_frame = []
     for t in range(num_frames):  # each trace runs one streaming step, which fills the memory
         per_frame.append(count_flops(backbone, (clip[:, t], )))
@@ -237,9 +238,11 @@ def format_detector_flops(result: Dict) -> str:
     total_last = sum(p['flops_last'] for p in result['parts'])
     rows = [f'| part | module | GFLOPs, {first} | GFLOPs, {last} | share of the frame |', '|---|---|---|---|---|']
     for p in result['parts']:
-        rows.append(f'| {p["part"]} | {p["module"]} | {p["flops_first"] / 1e9:.4g} | {p["flops_last"] / 1e9:.4g} | '
+        rows.append(f'| {p["part"]} | {p["module"]} | {format_gflops(p["flops_first"] / 1e9)} | '
+                    f'{format_gflops(p["flops_last"] / 1e9)} | '
                     f'{100 * p["flops_last"] / max(total_last, 1):.1f}% |')
-    rows.append(f'| **whole detector** | | {total_first / 1e9:.4g} | {total_last / 1e9:.4g} | 100% |')
+    rows.append(f'| **whole detector** | | {format_gflops(total_first / 1e9)} | {format_gflops(total_last / 1e9)} '
+                '| 100% |')
     return '\n'.join(rows)
 
 
@@ -250,6 +253,37 @@ def is_detector_config(cfg: Config) -> bool:
                                                            and 'backbone' in cfg.model and 'neck' in cfg.model)
 
 
+DEFAULT_CLIP_SHAPE = (16, 224, 224)  # (T, H, W) of a config that names no clip: the paper's K400 view
+CROP_STEPS = ('CenterCrop', 'ThreeCrop', 'TenCrop', 'RandomCrop')
+
+
+def config_clip_shape(cfg: Config) -> Tuple[int, int, int]:
+    """(T, H, W) of one view of a recognition config: T from the test pipeline's frame sampler
+    (``clip_len``), H and W from its crop (``crop_size``) or, without one, the backbone's ``img_size``;
+    :data:`DEFAULT_CLIP_SHAPE` for what the config does not say (a bare S-ViT config has no pipeline)."""
+    from svm.datasets.recognition.pipelines import FRAME_SAMPLERS, pipeline_steps
+    pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get('pipeline', []) or []
+    steps = pipeline_steps(pipeline)
+    frames, height, width = DEFAULT_CLIP_SHAPE
+    frames = next((int(s['clip_len']) for s in steps if s['type'] in FRAME_SAMPLERS and s.get('clip_len')), frames)
+    crop = next((s.get('crop_size', s.get('size')) for s in steps if s['type'] in CROP_STEPS), None)
+    if crop is None:
+        backbone = cfg.model.get('backbone', cfg.model) if isinstance(cfg.get('model'), dict) else {}
+        crop = backbone.get('img_size') if isinstance(backbone, dict) else None
+    if isinstance(crop, int):
+        height = width = crop
+    elif isinstance(crop, (tuple, list)) and len(crop) == 2:
+        width, height = (int(v) for v in crop)  # mmaction2's crop sizes are (w, h)
+    return frames, height, width
+
+
+def format_gflops(value: float) -> str:
+    """GFLOPs with at least 4 significant digits (a tiny model's 0.000412 is not 0.0), one decimal from 100 on."""
+    if value == 0 or abs(value) >= 100:
+        return f'{value:.1f}'
+    return f'{value:.{max(1, 3 - math.floor(math.log10(abs(value))))}f}'
+
+
 def config_flops(cfg: Config, path: str, shape: Optional[Sequence[int]] = None, num_frames: Optional[int] = None,
                  batch: int = 1) -> Dict:
     """fvcore FLOPs of a config's model, whichever it is (``path`` names the config in the result and errors):
@@ -258,7 +292,7 @@ def config_flops(cfg: Config, path: str, shape: Optional[Sequence[int]] = None, 
       ``shape`` = (H, W) (default: :func:`config_image_size`), the backbone on frame 1 and frame
       ``num_frames``;
     - an SViTRecognizer: per view and per video (:func:`recognizer_flops`) of a ``shape`` = (T, H, W) clip
-      (default (16, 224, 224));
+      (default: the config's view, :func:`config_clip_shape`);
     - a bare S-ViT (``model`` or ``model.backbone``): per frame of ``batch`` clips of ``shape`` = (T, H, W)
       (:func:`encoder_frame_flops`).
 
@@ -267,11 +301,16 @@ def config_flops(cfg: Config, path: str, shape: Optional[Sequence[int]] = None, 
     """
     if is_detector_config(cfg):
         return _detector_config_flops(cfg, path, shape, num_frames)
-    shape = list(shape or [16, 224, 224])
+    shape = list(shape or config_clip_shape(cfg))
     if len(shape) != 3:
         raise ValueError(f'--shape takes the clip shape T H W for {path}, got {shape}')
     T, H, W = shape
     if cfg.model.get('type') == 'SViTRecognizer':
+        head_frames = (cfg.model.get('cls_head') or {}).get('num_frames')
+        if head_frames and T > head_frames:  # the head would refuse it only after the encoder was counted
+            raise ValueError(f'{path}: --shape {T} {H} {W}: a clip of {T} frames is longer than the temporal '
+                             f'decoder learned (model.cls_head.num_frames={head_frames}); give at most '
+                             f'{head_frames} frames, or leave --shape out to count the config\'s own clip')
         return dict(kind='recognizer', **recognizer_flops(cfg, path, T, H, W))
     model = build_counted_model(cfg, path)
     per_frame = encoder_frame_flops(model, T, H, W, batch, progress=model.attn_mode == 'stream')
@@ -313,20 +352,22 @@ def format_config_flops(result: Dict) -> str:
             f'{tuple(result["clip_shape"])}, {unit}',
             '| encoder / view | decoder + classifier / view | total / view | views (clips x crops) | total / video |',
             '|---|---|---|---|---|',
-            f'| {result["gflops_encoder_per_view"]:.1f} | {result["gflops_head_per_view"]:.3f} | '
-            f'{result["gflops_per_view"]:.1f} | {views["clips"]} x {views["crops"]} | '
-            f'{result["gflops_per_video"]:.0f} |'])
+            f'| {format_gflops(result["gflops_encoder_per_view"])} | {format_gflops(result["gflops_head_per_view"])} | '
+            f'{format_gflops(result["gflops_per_view"])} | {views["clips"]} x {views["crops"]} | '
+            f'{format_gflops(result["gflops_per_video"])} |'])
     g = result['gflops_per_frame']
     return '\n'.join([
         f'\n{result["config"]}: SViT attn_mode={result["attn_mode"]}, clip (B, T, C, H, W) = '
         f'{tuple(result["clip_shape"])}, {unit}',
         '| per frame: first | per frame: last | per frame: mean | per clip |',
         '|---|---|---|---|',
-        f'| {g[0]:.2f} | {g[-1]:.2f} | {sum(g) / len(g):.2f} | {result["gflops_per_clip"]:.1f} |'])
+        f'| {format_gflops(g[0])} | {format_gflops(g[-1])} | {format_gflops(sum(g) / len(g))} | '
+        f'{format_gflops(result["gflops_per_clip"])} |'])
 
 
 __all__: Sequence[str] = [
     'sdpa_flop_jit', 'count_flops', 'encoder_frame_flops', 'find_backbone_cfg', 'build_counted_model',
     'recognizer_flops', 'build_detector', 'config_image_size', 'detector_frame_flops', 'format_detector_flops',
-    'is_detector_config', 'config_flops', 'format_config_flops'
+    'is_detector_config', 'DEFAULT_CLIP_SHAPE', 'config_clip_shape', 'format_gflops', 'config_flops',
+    'format_config_flops'
 ]

@@ -29,13 +29,13 @@ def time_streaming_and_re_encoding(online, frames: np.ndarray, device: str = 'cp
     reset stream) and ``re_encoding`` (the offline recogniser's test step on the window of the last
     ``online.window`` frames, processed as the stream processes them)."""
     from mmaction.structures import ActionDataSample
-    from mmengine.utils import ProgressBar
+    from svm.utils.progress import progress_bar
     # A copy re-encodes: running the stream's own model in parallel mode would reset its memory.
     model, window = copy.deepcopy(online.model), online.window
     times = dict(streaming=[], re_encoding=[])
     inputs = []
     online.reset()
-    bar = ProgressBar(len(frames)) if progress else None
+    bar = progress_bar(len(frames)) if progress else None
     for frame in frames:
         times['streaming'].append(timed(lambda: online.step(frame), device))
 

@@ -178,7 +178,7 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
     of the whole tracker's frame time, the peak memory, the memory's fill and buffer size, and the
     detections (what the detector hands the tracker) and tracks per frame.
     """
-    from mmengine.utils import ProgressBar
+    from svm.utils.progress import progress_bar
     if num_frames < 1:
         raise ValueError(f'num_frames must be at least 1, got {num_frames}')
     total = warmup + num_frames
@@ -190,7 +190,7 @@ def benchmark_tracker(model: torch.nn.Module, height: int, width: int, num_frame
     result = dict(height=height, width=width, frames=num_frames, warmup=warmup, device=str(device), dtype=dtype,
                   attn_mode=getattr(backbone, 'attn_mode', None))
     result['peak_mib_model'] = peak_mib(device)
-    bar = ProgressBar(2 * total) if progress else None
+    bar = progress_bar(2 * total) if progress else None
 
     # 1. the backbone alone, streaming the same frames (normalised and padded as the tracker gets them)
     reset_peak(device)

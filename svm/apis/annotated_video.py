@@ -17,6 +17,11 @@ import torch
 from svm.datasets.mot.mot_challenge import RESULT_FIELDS, write_results
 from svm.utils.output_files import check_file_writable
 from svm.visualization.frame_drawing import draw_topk, draw_tracks, draw_tracks_and_topk
+
+# What the demos print when run without --checkpoint (the APIs then keep the model's random initialisation).
+RANDOM_WEIGHTS_WARNING = ('WARNING: no --checkpoint: the {what} has random weights, so what it outputs means '
+                          'nothing; this only checks the install and the video source. Give --checkpoint CKPT '
+                          'for real results.')
 from .online_recognition import OnlineRecognizer, recognize_video
 from .track_recognition import track_and_recognize
 from .tracking import Tracks, track_video

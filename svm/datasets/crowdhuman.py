@@ -19,6 +19,8 @@ import os.path as osp
 import mmengine
 from PIL import Image
 
+from svm.utils.progress import track_iter_progress
+
 
 def load_odgt(path: str) -> list:
     """One json object per line."""
@@ -41,7 +43,7 @@ def convert_crowdhuman(root: str, out_dir: str, split: str) -> str:
     entries = load_odgt(osp.join(root, f'annotation_{split}.odgt'))
     out = dict(categories=[dict(id=1, name='pedestrian')], images=[], annotations=[])
     ann_id = 1
-    for img_id, entry in enumerate(mmengine.track_iter_progress(entries), 1):
+    for img_id, entry in enumerate(track_iter_progress(entries), 1):
         file_name = osp.join('Images', f"{entry['ID']}.jpg")
         img_path = osp.join(root, split, file_name)
         if not osp.isfile(img_path):

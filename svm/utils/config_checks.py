@@ -19,8 +19,11 @@ RUNNER_KEYS = set(inspect.signature(Runner.__init__).parameters) - {'self'} | {
 
 
 def load_config(path: str) -> Config:
-    """``Config.fromfile``, except that a syntax error names the file (the config or one of its
-    ``_base_`` files) and the line; mmengine reports ``File "<unknown>"``."""
+    """``Config.fromfile``, except that a missing file is a FileNotFoundError of svm's (one line from the
+    tools), and a syntax error names the file (the config or one of its ``_base_`` files) and the line;
+    mmengine reports ``File "<unknown>"``."""
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'config file not found: {path}')
     cycle = _find_base_cycle(path)  # mmengine would follow it until the stack overflows
     if cycle is not None:
         raise ValueError(f'config {path}: its _base_ files inherit from each other in a circle: '
@@ -105,6 +108,80 @@ def _dotted_paths(node, prefix: str = '') -> Iterator[Tuple[str, object]]:
         yield from _dotted_paths(value, path)
 
 
+def find_missing_key(cfg: Config, key: str) -> Optional[Tuple[str, str, object]]:
+    """The first part of dotted ``key`` the config does not have: (the dotted path above it, the part, the
+    dict or list that lacks it); None when the whole key exists."""
+    node, parts = cfg._cfg_dict.to_dict(), key.split('.')
+    for depth, part in enumerate(parts):
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return '.'.join(parts[:depth]), part, node
+    return None
+
+
+# Keys mmengine's builders take off a typed dict before the class sees it (hooks' priority, a scheduler's
+# convert_to_iter_based, an optim wrapper's constructor and paramwise_cfg, any dict's registry scope).
+BUILDER_KEYS = {'_scope_', 'priority', 'convert_to_iter_based', 'constructor', 'paramwise_cfg'}
+
+
+# The registries whose types a config's dicts name (``type=...``), looked up in the config's scope.
+def _type_registries() -> list:
+    from mmengine import registry
+    return [registry.MODELS, registry.DATASETS, registry.TRANSFORMS, registry.DATA_SAMPLERS, registry.HOOKS,
+            registry.LOOPS, registry.METRICS, registry.EVALUATOR, registry.OPTIMIZERS, registry.OPTIM_WRAPPERS,
+            registry.PARAM_SCHEDULERS, registry.VISUALIZERS, registry.VISBACKENDS, registry.TASK_UTILS,
+            registry.LOG_PROCESSORS]
+
+
+def module_arguments(cfg: Config, module_cfg: dict) -> Optional[Tuple[set, bool, str]]:
+    """The keyword arguments of the class a config dict builds (its ``type``, looked up in the config's
+    ``default_scope`` in every registry that has the name), whether some ``**kwargs`` takes any other, and
+    the class's name; None when no registry knows the type (the registry names it when the dict is built)."""
+    type_ = module_cfg.get('type')
+    if isinstance(type_, type):
+        classes = [type_]
+    elif isinstance(type_, str):
+        classes = []
+        for root in _type_registries():
+            with root.switch_scope_and_registry(cfg.get('default_scope')) as registry:
+                cls = registry.get(type_)
+            if cls is not None and cls not in classes:
+                classes.append(cls)
+    else:
+        return None
+    if not classes:
+        return None
+    # a name in several registries may be several classes: a key any of them takes may be right
+    names, open_ended = set(BUILDER_KEYS), False
+    for cls in classes:
+        if not inspect.isclass(cls):
+            return None  # a registered function: its arguments are not checked here
+        found, more = _init_parameters(cls)
+        names |= found
+        open_ended |= more
+    return names, open_ended, classes[0].__name__
+
+
+def _check_module_argument(cfg: Config, option: str, parent: str, part: str, container: object) -> None:
+    """Refuse an override that adds ``part`` to the typed dict at ``parent`` when the class that dict builds
+    takes no such argument: it would fail only when the model (or dataset, hook ...) is built."""
+    if not isinstance(container, dict) or 'type' not in container:
+        return  # a plain dict (train_cfg of a model, env_cfg ...): nothing says which keys it takes
+    arguments = module_arguments(cfg, container)
+    if arguments is None:
+        return
+    names, open_ended, name = arguments
+    if open_ended or part in names:
+        return
+    close = difflib.get_close_matches(part, sorted((names - BUILDER_KEYS) | set(container) - {'type'}), n=3)
+    hint = f'; did you mean {" or ".join(f"{parent}.{c}" for c in close)}?' if close else ''
+    raise KeyError(f'--cfg-options {option}: {parent} ({name}) in config {cfg.filename} takes no argument '
+                   f'{part!r}{hint}')
+
+
 def check_override_keys(cfg: Config, options: dict) -> None:
     """Refuse a ``--cfg-options`` key that cannot take effect, saying which keys would.
 
@@ -113,15 +190,18 @@ def check_override_keys(cfg: Config, options: dict) -> None:
     - A top-level variable of the config (``data_root``, ``max_epochs``, ``img_scale`` ...), which the
       config used while it was parsed: changing it afterwards changes nothing. Named: the keys that hold
       its value, to override instead.
-
-    Deeper keys may be new: they are the arguments of the module a dict builds, which complains about
-    unknown ones itself.
+    - A deeper key that adds an argument to a typed dict (``model.detector.backbone.memry_len``) which the
+      class it builds does not take (:func:`module_arguments`); suggested: the closest arguments. A new
+      key of an untyped dict, or of a class with ``**kwargs``, is let through.
     """
     read = [(path, value) for path, value in _dotted_paths(cfg._cfg_dict.to_dict())
             if path.split('.')[0] in RUNNER_KEYS]
     for key in options:
         top = key.split('.')[0]
         if top in RUNNER_KEYS:
+            missing = find_missing_key(cfg, key)
+            if missing is not None and missing[0]:
+                _check_module_argument(cfg, key, *missing)
             continue
         if top in cfg:
             value = cfg[top]

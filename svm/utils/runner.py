@@ -63,6 +63,7 @@ def config_for_training(config_path: str,
     apply_common_args(cfg, config_path, cfg_options, work_dir, launcher, trust_checkpoint)
     if amp:
         enable_amp(cfg)
+    check_amp_device(cfg, config_path, amp)
     if auto_scale_lr:
         enable_auto_scale_lr(cfg, config_path)
     if resume == 'auto':
@@ -87,6 +88,27 @@ def enable_amp(cfg: Config) -> None:
         raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
     cfg.optim_wrapper.type = 'AmpOptimWrapper'
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+
+def amp_device_available() -> bool:
+    """Whether mmengine's AmpOptimWrapper can run here: it asserts a CUDA, NPU, MLU or MUSA device."""
+    from mmengine.device import is_cuda_available, is_mlu_available, is_musa_available, is_npu_available
+    return is_cuda_available() or is_npu_available() or is_mlu_available() or is_musa_available()
+
+
+def check_amp_device(cfg: Config, path: str, amp_option: bool = False) -> None:
+    """Refuse mixed precision training (``optim_wrapper.type='AmpOptimWrapper'``, from ``--amp`` when
+    ``amp_option``) on a machine without a GPU, before the run: mmengine would stop with an AssertionError
+    only once it builds the optimizer, after the model and the data."""
+    if cfg.get('optim_wrapper', {}).get('type') != 'AmpOptimWrapper' or amp_device_available():
+        return
+    needs = "mixed precision training (mmengine's AmpOptimWrapper) needs a GPU (CUDA, NPU, MLU or MUSA)"
+    if amp_option:
+        raise ValueError(f'--amp: {needs} and this machine has none: leave out --amp to train {path} in fp32')
+    raise ValueError(
+        f"{path}: optim_wrapper.type='AmpOptimWrapper': {needs} and this machine has none: to train in fp32, "
+        "use a config that inherits this one and sets optim_wrapper = dict(_delete_=True, type='OptimWrapper', "
+        "**{k: v for k, v in _base_.optim_wrapper.items() if k not in ('type', 'loss_scale', 'dtype')})")
 
 
 def enable_auto_scale_lr(cfg: Config, path: str) -> None:

@@ -37,3 +37,8 @@ def test_syntax_error_names_file_and_line(tmp_path):
     child.write_text("_base_ = ['./base.py']\nc = 2\n")
     with pytest.raises(SyntaxError, match=re.escape(f'{base}, line 2')):
         resolve_config(str(child))
+
+
+def test_refuses_misspelt_module_argument():
+    with pytest.raises(KeyError, match=r"\(SViT\) .* no argument 'memry_len'; did you mean .*backbone\.memory_len"):
+        resolve_config(TINY_MOT_CONFIG, {'model.detector.backbone.memry_len': 8})

@@ -3,7 +3,8 @@ the test views (svm.datasets.recognition.count_test_views)."""
 import pytest
 from mmengine.config import Config
 
-from svm.analysis.flops import config_flops, format_config_flops, recognizer_flops
+from svm.analysis.flops import (DEFAULT_CLIP_SHAPE, config_clip_shape, config_flops, format_config_flops, format_gflops,
+                                recognizer_flops)
 from svm.datasets.recognition import count_test_views
 from svm.testing import REPO_ROOT
 
@@ -41,3 +42,42 @@ def test_config_flops_of_a_recogniser_and_its_table():
     assert '| encoder / view |' in table and '| 2 x 3 |' in table
     with pytest.raises(ValueError, match='--shape takes the clip shape T H W'):
         config_flops(cfg, 'tiny', shape=(64, 64))
+
+
+@pytest.mark.parametrize('config,shape', [('svm_stream-tiny_8x1x1_toy-rgb.py', (8, 64, 64)),
+                                          ('svm_stream-b16_clip-pre_u8_sthv2-rgb.py', (8, 224, 224)),
+                                          ('svm_stream-b16_clip-pre_16x4x1_kinetics400-rgb.py', (16, 224, 224)),
+                                          ('synthetic_stream-tiny_8x1x1_order-actions.py', (8, 64, 64))])
+def test_default_shape_is_the_configs_clip(config, shape):
+    """Without --shape a recogniser is counted on its own view: the sampler's clip_len and the crop (or,
+    without a crop, the backbone's img_size), so an 8-frame config is not counted on 16 frames."""
+    assert config_clip_shape(Config.fromfile(CONFIG_DIR / config)) == shape
+
+
+def test_default_shape_of_a_config_without_pipeline():
+    cfg = Config.fromfile(REPO_ROOT / 'configs' / '_base_' / 'models' / 'svit_b16_stream.py')
+    assert config_clip_shape(cfg) == DEFAULT_CLIP_SHAPE
+
+
+def test_tiny_recogniser_counted_on_its_clip_and_printed_with_digits():
+    cfg = Config.fromfile(CONFIG_DIR / 'svm_stream-tiny_8x1x1_toy-rgb.py')
+    result = config_flops(cfg, 'tiny')
+    assert result['clip_shape'] == [1, 8, 3, 64, 64]
+    row = format_config_flops(result).splitlines()[-1]
+    numbers = [cell.strip() for cell in row.strip('|').split('|')]
+    assert float(numbers[1]) == pytest.approx(result['gflops_head_per_view'], rel=1e-3)  # not 0.000
+    assert float(numbers[0]) == pytest.approx(result['gflops_encoder_per_view'], rel=1e-3)
+
+
+@pytest.mark.parametrize('value,text', [(0.000412345, '0.0004123'), (0.0283, '0.02830'), (20.51, '20.51'),
+                                        (339.61, '339.6'), (1558.2, '1558.2'), (0, '0.0')])
+def test_gflops_keep_four_significant_digits(value, text):
+    assert format_gflops(value) == text
+
+
+def test_a_clip_longer_than_the_decoder_learned_is_refused_before_counting(monkeypatch):
+    import svm.analysis.flops as flops
+    monkeypatch.setattr(flops, 'recognizer_flops', lambda *args: pytest.fail('counted before the check'))
+    cfg = Config.fromfile(CONFIG_DIR / 'svm_stream-tiny_8x1x1_toy-rgb.py')
+    with pytest.raises(ValueError, match=r'tiny: --shape 16 64 64: .*model.cls_head.num_frames=8.*at most 8'):
+        config_flops(cfg, 'tiny', shape=(16, 64, 64))

@@ -11,9 +11,10 @@ def test_misspelled_type_names_it_and_the_registry(tmp_path):
         run_training_in_process(TOY_REGRESSION_CONFIG, tmp_path, 'model.type=ToyRegresor')
 
 
-def test_misspelled_module_argument_names_it(tmp_path):
-    with pytest.raises(TypeError, match="unexpected keyword argument 'hiden'"):
+def test_misspelled_module_argument_is_refused_with_a_suggestion(tmp_path):
+    with pytest.raises(KeyError, match=r"model \(ToyRegressor\) .* no argument 'hiden'; did you mean model\.hidden"):
         run_training_in_process(TOY_REGRESSION_CONFIG, tmp_path, 'model.hiden=3')
+    assert not list(tmp_path.iterdir())  # before the run
 
 
 def test_misspelled_top_level_override_is_refused_with_a_suggestion(tmp_path):

@@ -194,3 +194,29 @@ def test_recognition_demo_reads_a_frame_folder_and_a_webcam(tmp_path, capsys, mo
     printed = [line for line in capsys.readouterr().out.splitlines() if line.startswith('frame')]
     assert len(history) == 3 and len(printed) == 3
     assert printed[0].startswith('frame    1') and 'frames/s):' in printed[-1]
+
+
+def _frame_folder(tmp_path, num_frames=2, size=(64, 96)):
+    folder = tmp_path / 'frames'
+    folder.mkdir()
+    for i in range(num_frames):
+        cv2.imwrite(str(folder / f'{i + 1:06d}.jpg'), np.full((*size, 3), 60 * i, np.uint8))
+    return str(folder)
+
+
+def test_mot_demo_runs_without_checkpoint_on_random_weights_with_a_warning(tmp_path, capsys):
+    # seeded: some random initialisations give boxes too far out for draw_tracks (cv2 needs int32 points)
+    torch.manual_seed(0)
+    out_txt = tmp_path / 'tracks.txt'
+    load_script('demo/mot_demo.py').main([_frame_folder(tmp_path), '--config', MOT_CONFIG, '--out-txt', str(out_txt),
+                                          '--max-frames', '2'])
+    printed = capsys.readouterr()
+    assert 'WARNING: no --checkpoint: the tracker has random weights' in printed.err
+    assert out_txt.exists() and '2 frames' in printed.out
+
+
+def test_recognition_demo_runs_without_checkpoint_on_random_weights_with_a_warning(tmp_path, capsys):
+    history = load_script('demo/recognition_demo.py').main([_frame_folder(tmp_path, size=(64, 64)), '--config',
+                                                            REC_CONFIG, '--max-frames', '2'])
+    assert len(history) == 2
+    assert 'WARNING: no --checkpoint: the recogniser has random weights' in capsys.readouterr().err

@@ -57,6 +57,24 @@ def test_typo_suggests_the_full_dotted_path():
         check_override_keys(cfg, {'max_epoch': 3})
 
 
+def test_misspelt_key_below_the_top_level_is_refused_with_the_argument_meant():
+    cfg = Config.fromfile(TINY_MOT_CONFIG)
+    with pytest.raises(KeyError, match=r"model\.detector\.backbone \(SViT\) in config .* takes no argument "
+                                       r"'memry_len'; did you mean model\.detector\.backbone\.memory_len"):
+        check_override_keys(cfg, {'model.detector.backbone.memry_len': 8})
+    with pytest.raises(KeyError, match=r"model \(StreamingByteTrack\) .* no argument 'detectr'.*model\.detector\?"):
+        check_override_keys(cfg, {'model.detectr.backbone.memory_len': 8})  # the misspelt part above the leaf
+
+
+def test_new_arguments_of_the_built_class_are_accepted():
+    cfg = Config.fromfile(TINY_MOT_CONFIG)
+    # not in the config, but arguments of the classes the dicts build (or taken off by mmengine's builders)
+    check_override_keys(cfg, {'model.detector.backbone.with_cp': True, 'model.detector.backbone.window_size': 4,
+                              'optim_wrapper.paramwise_cfg.norm_decay_mult': 0.,
+                              'param_scheduler.0.convert_to_iter_based': True,
+                              'env_cfg.anything': 1})  # an untyped dict: nothing says which keys it takes
+
+
 def test_misspelled_hook_argument_is_refused_before_training(monkeypatch):
     cfg = Config.fromfile(TOY_REGRESSION_CONFIG)
     cfg.merge_from_dict({'default_hooks.checkpoint.intervl': 1})

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from svm.testing import (TOY_REGRESSION_CONFIG, read_run_logs, run_testing_in_process, run_training_in_process,
-                         train_toy)
+from svm.testing import (TOY_REGRESSION_CONFIG, cfg_options, read_run_logs, run_testing_in_process,
+                         run_training_in_process, train_toy)
 from svm.utils.work_dir_lock import WorkDirInUseError
 
 
@@ -69,3 +69,25 @@ def test_unwritable_test_output_fails_before_the_first_batch(toy_run, tmp_path):
         run_testing_in_process(TOY_REGRESSION_CONFIG, toy_run / 'iter_2.pth', tmp_path / 't',
                                out=blocker / 'preds.pkl')
     assert 'Epoch(test)' not in read_run_logs(tmp_path / 't')
+
+
+@pytest.mark.parametrize('option,named', [([], "optim_wrapper.type='AmpOptimWrapper'"), (['--amp'], '--amp:')])
+def test_amp_without_a_gpu_is_refused_before_the_run(tmp_path, monkeypatch, option, named):
+    """mmengine's AmpOptimWrapper asserts a GPU only once it builds the optimizer; tools/train.py refuses
+    first, saying what to do instead."""
+    import svm.utils.runner as runner
+    monkeypatch.setattr(runner, 'amp_device_available', lambda: False)
+    options = [] if option else ['optim_wrapper.type=AmpOptimWrapper']
+    with pytest.raises(ValueError, match='needs a GPU') as refused:
+        runner.config_for_training(str(TOY_REGRESSION_CONFIG), cfg_options(*options) if options else None,
+                                   str(tmp_path), amp=bool(option))
+    assert named in str(refused.value)
+    assert ('leave out --amp' if option else "type='OptimWrapper'") in str(refused.value)
+    assert not list(tmp_path.iterdir())  # refused before the run: no log, no lock
+
+
+def test_amp_with_a_gpu_is_left_to_mmengine(tmp_path, monkeypatch):
+    import svm.utils.runner as runner
+    monkeypatch.setattr(runner, 'amp_device_available', lambda: True)
+    cfg = runner.config_for_training(str(TOY_REGRESSION_CONFIG), None, str(tmp_path), amp=True)
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'

@@ -14,6 +14,7 @@ import argparse
 from typing import Dict
 
 from svm.analysis.logs import format_train_time, load_json_logs, plot_curves, train_time_stats
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -49,4 +50,4 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

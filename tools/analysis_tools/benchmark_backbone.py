@@ -26,6 +26,7 @@ import torch
 
 from svm.analysis.backbone_benchmark import EncoderSpec, format_tables, latency_runs, training_run
 from svm.analysis.timing import DTYPES
+from svm.utils.user_errors import run_main
 
 
 def parse_args():
@@ -73,4 +74,4 @@ def main() -> None:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

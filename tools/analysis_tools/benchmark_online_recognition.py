@@ -22,6 +22,7 @@ from mmengine.config import DictAction
 from svm.analysis.online_recognition_benchmark import benchmark_online_recognition, format_table
 from svm.apis import OnlineRecognizer
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args():
@@ -53,4 +54,4 @@ def main() -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -23,6 +23,7 @@ from mmengine.config import DictAction
 from svm.analysis.timing import DTYPES
 from svm.analysis.tracker_benchmark import benchmark_tracker_config, default_output_path, format_report
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -60,4 +61,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -13,11 +13,12 @@ the figures as JSON. The measurements are svm/analysis/track_recognition_benchma
 import argparse
 import json
 
-from mmengine.utils import ProgressBar
 
 from svm.analysis.track_recognition_benchmark import (cost_table, online_action_accuracy, read_frame_list,
                                                       unified_vs_separate)
 from svm.apis import init_tracker, open_video_source
+from svm.utils.progress import progress_bar
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -36,7 +37,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     videos = read_frame_list(args.frame_list, args.data_root)
     model = init_tracker(args.config, args.checkpoint, device=args.device)
-    bar = ProgressBar(len(videos))
+    bar = progress_bar(len(videos))
     accuracy = online_action_accuracy(model, videos, progress=lambda done: bar.update())
     print(f'\nonline action top-1 on {accuracy["videos"]} videos ({accuracy["frames"]} frames): '
           f'{100 * accuracy["top1_last_frame"]:.1f}% after the last frame, '
@@ -55,4 +56,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

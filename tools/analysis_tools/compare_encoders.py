@@ -27,6 +27,7 @@ from typing import Dict
 import torch
 
 from svm.analysis.encoder_comparison import ENCODER_NAMES, compare_encoders
+from svm.utils.user_errors import run_main
 
 CONFIG_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'configs', 'recognition', 'svm')
 
@@ -64,4 +65,4 @@ def main(argv=None) -> Dict[str, dict]:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

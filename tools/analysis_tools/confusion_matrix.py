@@ -20,6 +20,7 @@ from mmengine.config import DictAction
 from svm.analysis.confusion import confusion_of_results, num_classes_of, plot_confusion_matrix
 from svm.datasets.recognition import read_label_map
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -55,4 +56,4 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -9,8 +9,8 @@
         configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py --shape 800 1440
 
 - Whole recognisers (``model.type='SViTRecognizer'``, configs/recognition/svm/): per view (one clip of
-  T frames, ``--shape T H W``: encoder plus temporal decoder and classifier) and per video (times the
-  clips x crops of the config's test pipeline)::
+  T frames, ``--shape T H W``, default: the test pipeline's clip length and crop; encoder plus temporal
+  decoder and classifier) and per video (times the clips x crops of the config's test pipeline)::
 
     python tools/analysis_tools/get_flops.py \
         configs/recognition/svm/svm_stream-b16_clip-pre_16x4x1_kinetics400-rgb.py --shape 16 224 224
@@ -28,6 +28,7 @@ from mmengine.config import DictAction
 
 from svm.analysis.flops import config_flops, format_config_flops
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -37,7 +38,8 @@ def parse_args(argv=None):
     parser.add_argument('config', help='config file')
     parser.add_argument('--shape', type=int, nargs='+', default=None, metavar='N',
                         help='detectors (MOT configs): image size H W (default: the test pipeline\'s); '
-                        'recognisers and bare S-ViTs: clip shape T H W (default 16 224 224)')
+                        'recognisers and bare S-ViTs: clip shape T H W (default: the test pipeline\'s clip length '
+                        'and crop, else 16 224 224)')
     parser.add_argument('--frames', type=int, default=None,
                         help='detectors: count the backbone on the first frame and on this one (default: the '
                         'streaming memory length, from which on every frame costs the same)')
@@ -59,4 +61,4 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -19,6 +19,7 @@ import torch
 
 from svm.analysis.gpu_report import LAYOUTS, MODES, BackboneReportSpec, TrackerTrainingSpec, run_report
 from svm.analysis.timing import DTYPES
+from svm.utils.user_errors import run_main
 
 PAPER_TRACKER = ('configs/mot/svm/bytetrack_svit-b16-release_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-'
                  'motsynth_test-mot17halfval.py')
@@ -112,4 +113,4 @@ def main(argv=None) -> list:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

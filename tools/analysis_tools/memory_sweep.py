@@ -18,6 +18,7 @@ import os.path as osp
 from mmengine.config import DictAction
 
 from svm.analysis.memory_sweep import default_plot_path, default_work_dir, format_table, plot_sweep, run_memory_sweep
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -49,4 +50,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -14,6 +14,7 @@ result files written by ``tools/test.py ... --cfg-options test_evaluator.outfile
 import argparse
 
 from svm.evaluation.mot_files import REPORTED_FIELDS, evaluate_mot_files, format_table
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -44,4 +45,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -8,6 +8,7 @@ the plot shows them in percent against L (log scale) (svm/analysis/memory_sweep.
 import argparse
 
 from svm.analysis.memory_sweep import default_plot_path, load_sweep, plot_sweep
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -27,4 +28,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -24,6 +24,7 @@ from mmengine.config import DictAction
 
 from svm.analysis.stream_vs_space import (DEFAULT_MEMORY_LENS, DEFAULT_SEEDS, ENCODER_NAMES, compare_stream_space,
                                           ensure_hard_benchmark, format_duration)
+from svm.utils.user_errors import run_main
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(REPO, 'configs', 'mot', 'svm', 'stream-vs-space_bytetrack_svit-tiny_yolox_synthetic-mot-hard.py')
@@ -63,4 +64,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

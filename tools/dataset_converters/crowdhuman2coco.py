@@ -7,6 +7,7 @@ The layout, the boxes kept and ignored: svm/datasets/crowdhuman.py. Example::
 import argparse
 
 from svm.datasets.crowdhuman import convert_crowdhuman
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -24,4 +25,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -11,6 +11,7 @@ Example::
 import argparse
 
 from svm.datasets.mot.motsynth import extract_motsynth_frames
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -27,4 +28,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -22,6 +22,7 @@ import argparse
 import sys
 
 from svm.datasets.recognition.converters import convert_k400_csv
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -41,4 +42,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

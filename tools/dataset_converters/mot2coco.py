@@ -23,6 +23,7 @@ Example::
 import argparse
 
 from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -49,4 +50,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -18,6 +18,7 @@ Example::
 import argparse
 
 from svm.datasets.mot.motsynth import convert_motsynth
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -34,4 +35,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

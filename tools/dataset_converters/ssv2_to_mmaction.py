@@ -20,6 +20,7 @@ import argparse
 import sys
 
 from svm.datasets.recognition.converters import convert_ssv2_split
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -39,4 +40,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

@@ -39,6 +39,7 @@ from svm.deployment import (build_streaming_step, export_streaming_onnx, format_
 from svm.models.layers.kv_memory import MEMORY_POLICIES
 from svm.utils.checkpoint import set_trust_checkpoints
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -122,4 +123,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

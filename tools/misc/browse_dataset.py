@@ -18,6 +18,7 @@ from mmengine.config import DictAction
 from svm.analysis.browse import browse_dataset
 from svm.datasets.recognition import read_label_map
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -42,4 +43,4 @@ def main(argv=None) -> List[str]:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

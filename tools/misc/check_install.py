@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from svm.utils.install_check import STEP_NAMES, CheckSettings, exit_code, run_check
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -46,4 +47,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    sys.exit(run_main(main))

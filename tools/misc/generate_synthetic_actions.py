@@ -7,6 +7,7 @@ Example::
 import argparse
 
 from svm.datasets.synthetic.actions import ACTION_CLASSES, MOTIONS, SyntheticActionConfig, write_action_benchmark
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -36,4 +37,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

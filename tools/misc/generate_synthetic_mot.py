@@ -42,6 +42,7 @@ import argparse
 
 from svm.datasets.synthetic.mot import (FLOW_CLASSES, PRESETS, convert_mot_benchmark, preset_config,
                                         write_mot_benchmark)
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -76,4 +77,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -11,6 +11,7 @@ import argparse
 from mmengine.config import DictAction
 
 from svm.utils.config_checks import resolve_config
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -34,4 +35,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

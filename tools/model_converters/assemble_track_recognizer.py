@@ -12,6 +12,7 @@ import argparse
 
 from svm.apis import init_tracker
 from svm.models.mot import assemble_track_recognizer_checkpoint
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -37,4 +38,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -17,6 +17,7 @@ import argparse
 from svm.apis import init_tracker
 from svm.models.mot.release_checkpoint import convert_release_checkpoint
 from svm.utils.checkpoint import set_trust_checkpoints
+from svm.utils.user_errors import run_main
 
 
 def parse_args(argv=None):
@@ -43,4 +44,4 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    main()
+    run_main(main)

@@ -31,6 +31,8 @@ import mmengine
 import numpy as np
 from PIL import Image
 
+from svm.utils.progress import track_iter_progress
+
 from .mot_challenge import SeqInfo, read_detections, read_gt, read_seqinfo, renumber_frames, write_gt
 
 CLASSES = [
@@ -182,7 +184,7 @@ def convert_mot_subset(root: str, subset: str, out_dir: str, convert_det: bool =
     seq_names = sorted(d for d in os.listdir(in_folder) if osp.isdir(osp.join(in_folder, d)))
     if keep_detector is not None:
         seq_names = [s for s in seq_names if s.endswith(f'-{keep_detector}') or len(s.split('-')) < 3]
-    for seq_name in mmengine.track_iter_progress(seq_names):
+    for seq_name in track_iter_progress(seq_names):
         seq_dir = osp.join(in_folder, seq_name)
         info = read_seqinfo(seq_dir)
         video_id = writer.add_video(seq_name, info.frame_rate, info.width, info.height)

@@ -15,7 +15,8 @@ import os.path as osp
 from typing import Dict, Optional, Sequence
 
 import mmcv
-import mmengine
+
+from svm.utils.progress import track_iter_progress
 
 from .coco_video import CLASSES, CocoVideoWriter, check_images_match_seqinfo, gt_annotations, read_training_gt
 from .mot_challenge import read_seqinfo
@@ -40,7 +41,7 @@ def extract_motsynth_frames(root: str, out_root: Optional[str] = None,
     out_root = out_root or osp.join(root, 'frames')
     names = videos or sorted(osp.splitext(f)[0] for f in os.listdir(video_dir) if f.endswith('.mp4'))
     counts = {}
-    for name in mmengine.track_iter_progress(names):
+    for name in track_iter_progress(names):
         counts[name] = extract_video(osp.join(video_dir, f'{name}.mp4'), osp.join(out_root, name, 'rgb'))
         print(f'{name}: {counts[name]} frames')
     return counts
@@ -55,7 +56,7 @@ def convert_motsynth(root: str, out_dir: str, seqs: Optional[Sequence[str]] = No
     seqs = seqs or sorted(d for d in os.listdir(ann_root) if osp.isdir(osp.join(ann_root, d)))
     writer = CocoVideoWriter(CLASSES)
     warned = set()
-    for seq in mmengine.track_iter_progress(seqs):
+    for seq in track_iter_progress(seqs):
         info = read_seqinfo(osp.join(ann_root, seq))
         video_id = writer.add_video(seq, info.frame_rate, info.width, info.height)
         frame_to_gts = gt_annotations(read_training_gt(osp.join(ann_root, seq, 'gt', 'gt.txt'), info.length))

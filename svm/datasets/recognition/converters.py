@@ -18,7 +18,7 @@ import json
 import os.path as osp
 from typing import Dict, List, Optional
 
-import mmengine
+from svm.utils.progress import track_iter_progress
 
 from .annotation_lists import VideoEntry, read_label_map, resolve_videos, write_label_map, write_video_list
 
@@ -59,7 +59,7 @@ def convert_k400_csv(csv_path: str, out_path: str, label_map: str, video_dir: Op
     class_index = {name: i for i, name in enumerate(class_names)}
 
     entries = []
-    for line_no, row in enumerate(mmengine.track_iter_progress(rows), 2):
+    for line_no, row in enumerate(track_iter_progress(rows), 2):
         if row['label'] not in class_index:
             raise ValueError(f'{csv_path}:{line_no}: class {row["label"]!r} is not in the label map {label_map}')
         try:
@@ -108,7 +108,7 @@ def convert_ssv2_split(split_json: str, out_path: str, labels_json: str, video_d
     if not isinstance(videos, list):
         raise ValueError(f'{split_json}: expected a json list of videos')
     entries: List[VideoEntry] = []
-    for i, video in enumerate(mmengine.track_iter_progress(videos)):
+    for i, video in enumerate(track_iter_progress(videos)):
         if 'id' not in video or 'template' not in video:
             raise ValueError(f'{split_json}: video #{i} ({video.get("id", "no id")}) has no "id" or "template" '
                              '(the test split carries no labels and cannot be converted)')

@@ -250,8 +250,8 @@ def write_action_benchmark(out_dir: str, seed: int = 0, num_train: int = 150, nu
     lists = {}
     bar = None
     if progress:
-        from mmengine.utils import ProgressBar  # noqa: PLC0415
-        bar = ProgressBar(num_train + num_val)
+        from svm.utils.progress import progress_bar  # noqa: PLC0415
+        bar = progress_bar(num_train + num_val)
     for split, num in (('train', num_train), ('val', num_val)):
         lines = []
         for g, s in enumerate(group_seeds(seed, num, split)):

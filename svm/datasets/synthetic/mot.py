@@ -548,8 +548,8 @@ def write_mot_benchmark(out_dir: str, seed: int = 0, num_train: int = 4, num_val
             todo += [(split, name, s, class_cfgs[labels[split][name]]) for name, s in zip(names[split], seeds)]
     bar = None
     if progress:
-        from mmengine.utils import ProgressBar  # noqa: PLC0415
-        bar = ProgressBar(len(todo))
+        from svm.utils.progress import progress_bar  # noqa: PLC0415
+        bar = progress_bar(len(todo))
     for split, name, s, seq_cfg in todo:
         write_sequence(osp.join(out_dir, split), name, s, seq_cfg)
         if bar is not None:
