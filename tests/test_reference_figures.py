@@ -88,7 +88,7 @@ def test_moved_names_each_changed_figure():
 
 
 def test_demo_pipeline_figures_are_the_pinned_ones(tmp_path):
-    env = environment()
+    env = environment(threads=int(os.environ.get('OMP_NUM_THREADS', '1')))  # run_tool's, for the runs
     pins = json.loads(PINS.read_text()) if PINS.is_file() else None
     if not UPDATE:
         assert pins is not None, f'{PINS} is missing: write it with SVM_UPDATE_REFERENCE_FIGURES=1'

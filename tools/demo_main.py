@@ -26,7 +26,7 @@ import os.path as osp
 import time
 
 from svm.analysis.logs import latest_test_metrics
-from svm.utils.commands import run_command
+from svm.utils.commands import command_threads, run_command
 from svm.utils.reproducibility import compare_with_reference, describe_environment, environment, load_reference
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -131,7 +131,7 @@ def main(argv=None):
     minutes = (time.time() - start) / 60
     print(f'checkpoint: {weights}\ntrack video: {video}\ntotal time: {minutes:.1f} min')
 
-    env = environment()
+    env = environment(threads=command_threads())  # the threads its commands ran with
     figures = demo_figures(metrics, sweep)
     print(f'\nthis machine: {describe_environment(env)}')
     reference_path = osp.join(REPO, args.reference)

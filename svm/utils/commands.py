@@ -6,6 +6,11 @@ import sys
 from typing import Sequence
 
 
+def command_threads() -> int:
+    """The torch CPU threads of the commands :func:`run_command` runs: ``OMP_NUM_THREADS`` if set, else 1."""
+    return int(os.environ.get('OMP_NUM_THREADS', '1'))
+
+
 def run_command(cmd: Sequence[str], repo: str) -> None:
     """Print ``$ cmd`` and run it in ``repo`` (``python`` means this interpreter; ``repo`` goes first on
     ``PYTHONPATH``); a failing command raises ``subprocess.CalledProcessError``.
@@ -15,5 +20,5 @@ def run_command(cmd: Sequence[str], repo: str) -> None:
     """
     print(f'\n$ {" ".join(cmd)}', flush=True)
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in (repo, os.environ.get('PYTHONPATH')) if p))
-    env.setdefault('OMP_NUM_THREADS', '1')
+    env['OMP_NUM_THREADS'] = str(command_threads())
     subprocess.run([sys.executable if c == 'python' else c for c in cmd], cwd=repo, env=env, check=True)

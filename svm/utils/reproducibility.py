@@ -41,9 +41,10 @@ def installed_version(name: str) -> Optional[str]:
         return None
 
 
-def environment(lock_file: str = LOCK_FILE) -> Dict:
-    """The machine and packages a figure depends on: Python, CPU capability and threads of torch, the versions of
-    :data:`FIGURE_PACKAGES`, and the installed packages that differ from the lock (``{name: [locked, installed]}``)."""
+def environment(lock_file: str = LOCK_FILE, threads: Optional[int] = None) -> Dict:
+    """The machine and packages a figure depends on: Python, CPU capability and threads of torch (``threads``: those
+    of the runs that made the figures, default this process's), the versions of :data:`FIGURE_PACKAGES`, and the
+    installed packages that differ from the lock (``{name: [locked, installed]}``)."""
     import torch
     locked = locked_versions(lock_file)
     differing = {}
@@ -55,7 +56,7 @@ def environment(lock_file: str = LOCK_FILE) -> Dict:
         python=platform.python_version(),
         machine=platform.machine(),
         cpu_capability=torch.backends.cpu.get_cpu_capability(),
-        torch_threads=torch.get_num_threads(),
+        torch_threads=threads if threads is not None else torch.get_num_threads(),
         packages={name: installed_version(name) for name in FIGURE_PACKAGES},
         lock=osp.relpath(lock_file, REPO_ROOT) if locked else None,
         differs_from_lock=differing)
