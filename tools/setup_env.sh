@@ -74,7 +74,7 @@ if ! "$PY" -c "import mmcv, mmcv.ops" >/dev/null 2>&1; then
   CUDA_OPS=${MMCV_CUDA_OPS:-0}
   WHEELS="${XDG_CACHE_HOME:-$HOME/.cache}/svm/wheels/torch-$TORCH_VERSION-cudaops$CUDA_OPS"
   if ! ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
-    echo "[setup_env] building mmcv 2.1.0 with $([ "$CUDA_OPS" = 1 ] && echo CUDA || echo CPU) ops against torch $TORCH_VERSION into $WHEELS (~12 min on 2 cores, once)"
+    echo "[setup_env] building mmcv 2.1.0 with $([ "$CUDA_OPS" = 1 ] && echo CUDA || echo CPU) ops against torch $TORCH_VERSION into $WHEELS (~15 min on 2 cores, 2 on 16; once)"
     mkdir -p "$WHEELS"
     "${PIP[@]}" ninja
     SRC=$(mktemp -d)
