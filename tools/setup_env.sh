@@ -9,7 +9,7 @@
 #                                             (what tools/lock_env.sh freezes into the lock)
 #
 # mmcv 2.1.0 is built from source with its ops once per torch version into ~/.cache/svm/wheels/ (about
-# 12 min on 2 cores, 2 min on 16) and installed from there. On the GPU route it is built with CPU ops only
+# 15 min on 2 cores, 2 min on 16) and installed from there. On the GPU route it is built with CPU ops only
 # unless MMCV_CUDA_OPS=1: svm runs NMS and RoIAlign on CUDA through torchvision (svm/ops/torchvision_ops.py).
 # Machines without a package index: PIP_NO_INDEX=1 PIP_FIND_LINKS=/path/to/wheels (with mmcv's sdist there).
 # Idempotent: each step is skipped or a no-op when it is already satisfied.
