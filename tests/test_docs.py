@@ -1,6 +1,5 @@
 """Every example of the tools' --help, README.md and docs/*.md is valid: the paths they name exist, the
-options of documented commands exist, and the --cfg-options examples reach a shipped config (issue 13,
-defect 6)."""
+options of documented commands exist, and the --cfg-options examples reach a shipped config."""
 import os
 import re
 

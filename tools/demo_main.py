@@ -27,7 +27,8 @@ import time
 
 from svm.analysis.logs import latest_test_metrics
 from svm.utils.commands import command_threads, run_command
-from svm.utils.reproducibility import compare_with_reference, describe_environment, environment, load_reference
+from svm.utils.reproducibility import (compare_with_reference, describe_environment, environment, load_reference,
+                                       same_environment)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG = 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py'
@@ -50,7 +51,7 @@ def write_reference(path: str, seed: int, figures: dict, env: dict) -> None:
     if osp.isfile(path):
         reference = load_reference(path)
         documented = reference['environment']
-        if (documented['packages'], documented['cpu_capability']) != (env['packages'], env['cpu_capability']):
+        if not same_environment(documented, env):
             raise SystemExit(f'{path} holds runs from another environment:\n  {describe_environment(documented)}\n'
                              f'this one is\n  {describe_environment(env)}\nstart a new file (remove it) to '
                              'document this environment')

@@ -45,6 +45,11 @@ def _base_files(path: str) -> List[str]:
             tree = ast.parse(f.read(), filename=path)
     except (OSError, SyntaxError, ValueError):
         return []
+    return _base_paths(tree, path)
+
+
+def _base_paths(tree: ast.Module, path: str) -> List[str]:
+    """The absolute paths of the ``_base_`` files named in the parsed config ``tree`` of the file ``path``."""
     found = []
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_' for t in node.targets):
@@ -86,16 +91,10 @@ def _find_syntax_error(path: str, seen: Optional[set] = None) -> Optional[Syntax
         tree = ast.parse(source, filename=path)
     except SyntaxError as err:
         return err
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_' for t in node.targets):
-            try:
-                bases = ast.literal_eval(node.value)
-            except ValueError:
-                continue
-            for base in [bases] if isinstance(bases, str) else bases:
-                found = _find_syntax_error(osp.join(osp.dirname(path), base), seen)
-                if found is not None:
-                    return found
+    for base in _base_paths(tree, path):
+        found = _find_syntax_error(base, seen)
+        if found is not None:
+            return found
     return None
 
 

@@ -44,6 +44,7 @@ import traceback
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+from statistics import median
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -260,12 +261,6 @@ def test_timing(log_text: str) -> Dict[str, Any]:
     final = final_test_line(log_text)
     mean = re.search(r'\btime: (\d+\.\d+)', final) if final else None
     return dict(mean_s=float(mean.group(1)) if mean else None, per_iter_s=[t for _, t in sorted(per_iter)])
-
-
-def median(values: Sequence[float]) -> float:
-    ordered = sorted(values)
-    mid = len(ordered) // 2
-    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
 PYTEST_COUNT = re.compile(r'(\d+) (passed|failed|skipped|errors?|deselected|xfailed|xpassed)')

@@ -77,6 +77,12 @@ def describe_environment(env: Mapping) -> str:
             f'{env["torch_threads"]} threads; {packages}; {lock}')
 
 
+def same_environment(a: Mapping, b: Mapping) -> bool:
+    """Whether two :func:`environment` records should give the same figures: the same package versions and CPU
+    capability."""
+    return (a.get('packages'), a.get('cpu_capability')) == (b.get('packages'), b.get('cpu_capability'))
+
+
 def load_reference(path: str) -> Dict:
     """A committed reference file; see the module docstring for its layout."""
     with open(path) as f:
@@ -96,11 +102,10 @@ def figure_range(reference: Mapping, figure: str) -> List[float]:
 
 
 def compare_with_reference(result: Mapping[str, float], reference: Mapping, figures: Sequence[str],
-                           seed: str, env: Mapping, scale: Mapping[str, float] = None) -> str:
+                           seed: str, env: Mapping) -> str:
     """A table of the user's figures beside the documented run of the same seed and the range over the documented
     seeds, and a verdict: identical (same environment expected), within the range, or outside it (said plainly,
     naming the figures and how the environment differs)."""
-    scale = scale or {}
     documented = reference['runs'].get(str(seed), {})
     lines = [f'| figure | this run | documented, seed {seed} | documented, seeds '
              f'{", ".join(sorted(reference["runs"]))} | |', '|---|---|---|---|---|']
@@ -108,23 +113,21 @@ def compare_with_reference(result: Mapping[str, float], reference: Mapping, figu
     for figure in figures:
         if figure not in result:
             continue
-        factor = scale.get(figure, 1.0)
         # compared as printed (one decimal), so that a figure never reads as equal to a bound it is outside of
-        value = round(result[figure] * factor, 1)
-        low, high = (round(v * factor, 1) for v in figure_range(reference, figure))
+        value = round(result[figure], 1)
+        low, high = (round(v, 1) for v in figure_range(reference, figure))
         mark = ''
         if not low <= value <= high:
             outside.append(figure)
             mark = 'outside'
-        expected = round(documented[figure] * factor, 1) if figure in documented else None
+        expected = round(documented[figure], 1) if figure in documented else None
         if expected is not None and expected != value:
             different.append(figure)
         counts = all(float(run[figure]).is_integer() for run in reference['runs'].values() if figure in run)
         fmt = '.0f' if counts else '.1f'
         lines.append(f'| {figure} | {value:{fmt}} | {"-" if expected is None else format(expected, fmt)} | '
                      f'{low:{fmt}} .. {high:{fmt}} | {mark} |')
-    same_env = (env['packages'] == reference['environment'].get('packages')
-                and env['cpu_capability'] == reference['environment'].get('cpu_capability'))
+    same_env = same_environment(env, reference['environment'])
     if outside:
         verdict = (f'OUTSIDE the documented range: {", ".join(outside)}. '
                    + ('The environment is the documented one: this is a regression, please report it.' if same_env

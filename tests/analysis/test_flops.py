@@ -71,7 +71,7 @@ def test_cli_with_config(tmp_path):
 
 
 def test_mot_detector_is_counted_whole_per_frame_part_by_part():
-    """get_flops.py on a MOT config (issue 13, defect 9): the whole detector per frame at an image size, per
+    """get_flops.py on a MOT config: the whole detector per frame at an image size, per
     part (backbone, pyramid, PAFPN, head), the backbone on an empty and on a full memory."""
     import torch
     from mmengine.config import Config

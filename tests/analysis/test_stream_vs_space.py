@@ -1,5 +1,5 @@
-"""The streaming vs frame-based comparison on the hard synthetic MOT set (issue 14,
-tools/analysis_tools/stream_vs_space.py): its planning and aggregation on known numbers, and a dry run of the
+"""The streaming vs frame-based comparison on the hard synthetic MOT set
+(tools/analysis_tools/stream_vs_space.py): its planning and aggregation on known numbers, and a dry run of the
 whole pipeline (generate, train, test over memory lengths, table, plot) at the smallest size."""
 import json
 import math

@@ -1,5 +1,5 @@
 """svm.apis.init_tracker / track_video on the tiny MOT config with a random tiny tracker, on a video file
-and a frame folder written by the tests; and issue 13's defect 8 (mmdet's tracking API without a scope)."""
+and a frame folder written by the tests; and mmdet's tracking API called without a default scope."""
 import os.path as osp
 import re
 import warnings

@@ -1,5 +1,5 @@
-"""A killed MOT training resumed with --resume ends with the weights of an uninterrupted run, bit for bit
-(issue 11, case 5): random augmentation, BatchSyncRandomResize's size, the sampler's seed, the last-epoch
+"""A killed MOT training resumed with --resume ends with the weights of an uninterrupted run, bit for bit:
+random augmentation, BatchSyncRandomResize's size, the sampler's seed, the last-epoch
 mode switch and EMA all continue where the killed run left them."""
 import random
 import signal

@@ -1,5 +1,5 @@
 """tools/test.py's metric and tools/analysis_tools/mot_eval.py score the same result files alike, on a
-sequence whose ground truth has boxes partly and fully outside the image (issue 13, defect 2).
+sequence whose ground truth has boxes partly and fully outside the image (as MOT17's ground truth has).
 
 mmdet's MOTChallengeDataset drops, from the annotations it hands to the metric, every box without
 overlap with [0, width] x [0, height] (reading MOT's 1-based left/top as 0-based, so a box on the last

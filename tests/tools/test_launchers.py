@@ -1,5 +1,5 @@
 """tools/dist_train.sh, dist_test.sh, slurm_train.sh and slurm_test.sh find the interpreter: $PYTHON if set,
-else the project's .venv, else `python` from PATH (issue 13, defect 7)."""
+else the project's .venv, else `python` from PATH."""
 import os
 import subprocess
 import sys
@@ -33,7 +33,7 @@ needs_project_venv = pytest.mark.skipif(not os.access(REPO_ROOT / '.venv' / 'bin
 
 @needs_project_venv
 def test_dist_train_finds_the_project_venv_without_activation(tmp_path):
-    """bash tools/dist_train.sh from another folder, environment not activated (issue 13, defect 7)."""
+    """bash tools/dist_train.sh from another folder, environment not activated."""
     env, _ = _env_without_the_venv(tmp_path)
     env['PORT'] = str(free_port())
     proc = subprocess.run(['bash', str(REPO_ROOT / 'tools' / 'dist_train.sh'), str(TOY_REGRESSION_CONFIG), '1',

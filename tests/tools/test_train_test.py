@@ -85,7 +85,7 @@ def test_dist_train_runs_two_cpu_processes_that_train_together(toy_dist_run):
 
 @pytest.mark.parametrize('world_size,batch_size', [(1, 4), (2, 3), (8, 2)])
 def test_auto_scale_lr_scales_by_world_size_times_batch_over_base(tmp_path, world_size, batch_size):
-    """--auto-scale-lr (issue 13, defect 5): every group's lr times (world size x batch size) / base batch."""
+    """--auto-scale-lr: every group's lr times (world size x batch size) / base batch."""
     from mmengine.runner import Runner
 
     def lrs(auto_scale_lr=False):

@@ -1,6 +1,5 @@
 """Checkpoint files (svm.utils.checkpoint, svm's CheckpointHook): a kill while saving loses nothing, files get
-the umask's mode, and damaged, foreign, misplaced or unsafe files are refused with an error that names them
-(issue 11, cases 1, 4, 10, 14, 16)."""
+the umask's mode, and damaged, foreign, misplaced or unsafe files are refused with an error that names them."""
 import argparse
 import os
 import signal

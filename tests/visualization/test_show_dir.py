@@ -1,5 +1,5 @@
-"""tools/test.py <MOT config> --show-dir draws every tested frame: ground truth beside the tracks (issue 13,
-defect 1: mmdet 3.3's TrackLocalVisualizer failed on the ground truth's ``instances_ids`` and on seaborn)."""
+"""tools/test.py <MOT config> --show-dir draws every tested frame: ground truth beside the tracks
+(mmdet 3.3's TrackLocalVisualizer failed on the ground truth's ``instances_ids`` and on seaborn)."""
 import glob
 import os.path as osp
 

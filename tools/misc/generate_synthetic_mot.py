@@ -25,7 +25,7 @@ shipped config on generated data reads:
 
     python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot_hard --preset hard
 
-- the tracker that also recognises a video-level action (issue 16): ``data/synthetic_mot_flow``, the ``flow``
+- the tracker that also recognises a video-level action (docs/unified.md): ``data/synthetic_mot_flow``, the ``flow``
   preset (the default scene in 60-frame sequences with a gentler pan) where everyone in a sequence walks left
   (class 0, ``walk-left``) or everyone walks right (class 1, ``walk-right``), alternating over the sequences. Besides
   the MOT17 files it writes mmaction2 RawframeDataset lists ``<out>/annotations/{train,val}_flow_rawframes.txt``

@@ -42,7 +42,7 @@ def insert_line(path: str, line_no: int, line: str) -> None:
     ('3,-2,10,10,16,24,1,1,1.0', 'object id -2 must be a positive integer'),
     ('3,1,10,10,16,24,1,1,1.0', 'object id 1 appears twice in frame 3'),
     ('3,7,10,10,0,24,1,1,1.0', 'box width and height must be positive'),
-    # non-finite values: float() takes them, json would write NaN/Infinity (case 8 of issue 11)
+    # non-finite values: float() takes them, json would write NaN/Infinity
     ('3,7,nan,10,16,24,1,1,1.0', 'x is nan, expected a finite number'),
     ('3,7,10,10,inf,24,1,1,1.0', 'w is inf, expected a finite number'),
     ('3,7,10,10,16,-Infinity,1,1,1.0', 'h is -Infinity, expected a finite number'),

@@ -1,4 +1,4 @@
-"""The crowd-flow class of the synthetic MOT benchmark (issue 16): in a ``flow`` sequence everyone walks one way,
+"""The crowd-flow class of the synthetic MOT benchmark: in a ``flow`` sequence everyone walks one way,
 measured from the written ground truth; the sequences of a benchmark take the classes in turn, and mmaction2's
 RawframeDataset reads their labels beside the MOT17 files."""
 from pathlib import Path

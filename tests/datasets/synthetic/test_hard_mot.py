@@ -1,4 +1,4 @@
-"""The ``hard`` preset of the synthetic MOT benchmark (issue 14): deterministic by seed, in the same layout, and
+"""The ``hard`` preset of the synthetic MOT benchmark: deterministic by seed, in the same layout, and
 it has what it claims, measured from its ground truth: long occlusions, look-alikes that cross, people who
 stop, a shaking camera. The default benchmark is unchanged by the preset's options."""
 import hashlib

@@ -125,7 +125,7 @@ def _dataset_cfgs(node):
 
 def test_generated_data_is_what_every_config_on_it_reads(tmp_path):
     """The documented data step (generate_synthetic_mot.py) writes every annotation file, image folder and
-    half-split ground truth that the shipped MOT configs on generated data read (issue 13, defect 4)."""
+    half-split ground truth that the shipped MOT configs on generated data read."""
     import glob
     import json
 
