@@ -57,7 +57,7 @@ PY="$VENV/bin/python"
 PIP=("$PY" -m pip install --quiet --disable-pip-version-check -c "$CONSTRAINTS")
 
 echo "[setup_env] base tools and torch ($MODE, versions from $([ "$MODE" = gpu ] && echo "this machine's torch and " )$CONSTRAINTS)"
-"${PIP[@]}" --upgrade pip wheel "setuptools>=77,<81"
+"${PIP[@]}" --upgrade pip wheel "setuptools>=77,<81" ninja  # ninja: mmcv's build, also when its wheel is cached
 if [ "$MODE" != gpu ]; then
   "${PIP[@]}" torch torchvision numpy
 fi
@@ -76,7 +76,6 @@ if ! "$PY" -c "import mmcv, mmcv.ops" >/dev/null 2>&1; then
   if ! ls "$WHEELS"/mmcv-2.1.0-*.whl >/dev/null 2>&1; then
     echo "[setup_env] building mmcv 2.1.0 with $([ "$CUDA_OPS" = 1 ] && echo CUDA || echo CPU) ops against torch $TORCH_VERSION into $WHEELS (~15 min on 2 cores, 2 on 16; once)"
     mkdir -p "$WHEELS"
-    "${PIP[@]}" ninja
     SRC=$(mktemp -d)
     "$PY" -m pip download --quiet --disable-pip-version-check --no-deps --no-build-isolation -d "$SRC" -r requirements/build.txt
     tar xzf "$SRC"/mmcv-2.1.0.tar.gz -C "$SRC"
