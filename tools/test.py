@@ -15,8 +15,11 @@ def parse_args(argv=None):
     parser.add_argument('--checkpoint', help='checkpoint file (omit for a model that needs no weights)')
     parser.add_argument('--work-dir', help='the dir to save the evaluation logs')
     parser.add_argument('--out', help='dump the raw predictions to this pickle file (.pkl)')
-    parser.add_argument('--show-dir', help='draw the predictions into images saved under this dir '
-                        '(inside the work dir when relative)')
+    parser.add_argument('--show-dir', metavar='DIR',
+                        help='draw the ground truth beside the predictions of every tested frame into '
+                        'DIR/<video>/<frame>.jpg; a relative DIR is taken inside the run\'s folder, '
+                        '<work_dir>/<timestamp>/DIR (the log names it); --cfg-options '
+                        'default_hooks.visualization.frame_interval=N draws one frame in N')
     parser.add_argument(
         '--trust-checkpoint', action='store_true',
         help='allow loading checkpoints that need full unpickling (only for files you trust)')
