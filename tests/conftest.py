@@ -6,8 +6,13 @@ from typing import Callable, Dict, List
 
 import pytest
 
+from svm.utils.setup_env import register_all_modules
 from svm.testing import (TOY_REGRESSION_CONFIG, free_port, run_tool, tiny_mot_sources, train_toy,
                          write_converted_tiny_mot, write_still_image_json, write_toy_videos)
+
+# Tests build svm's types directly, not only through configs (whose custom_imports register them), as
+# mmdet's and mmaction2's tests register theirs; what each task registers is tested in a fresh interpreter.
+register_all_modules()
 
 
 @pytest.fixture(autouse=True)

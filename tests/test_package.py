@@ -11,17 +11,78 @@ import pytest
 from svm.testing import REPO_ROOT
 
 
-def test_import_registers_modules_into_mmdet_and_mmaction_registries():
-    importlib.import_module('svm')
-    from mmaction.registry import MODELS as MMACTION_MODELS
-    from mmdet.registry import MODELS as MMDET_MODELS
-    # the backbone is shared; mmdet and mmaction2 keep their own modules
-    assert MMDET_MODELS.get('SViT') is MMACTION_MODELS.get('SViT') is not None
-    assert MMDET_MODELS.get('YOLOX') is not None and MMACTION_MODELS.get('Recognizer3D') is not None
+def run_python(script: str, cwd=None, extra_path=()) -> str:
+    """Run ``script`` in a fresh interpreter with the repository importable; return its stdout."""
+    inherited = [os.environ['PYTHONPATH']] if os.environ.get('PYTHONPATH') else []
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([*map(str, extra_path), str(REPO_ROOT)] + inherited))
+    result = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, env=env,
+                            cwd=cwd or REPO_ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return result.stdout
+
+
+# what a fresh interpreter has imported and patched: the stack's packages, svm's modules, mmengine's loader
+IMPORT_STATE = """
+import sys
+def imported(*names):
+    return sorted(m for m in sys.modules if m in names or m.startswith(tuple(n + '.' for n in names)))
+print('stack:', [m for m in ('torch', 'mmengine', 'mmcv', 'mmcv.ops', 'mmdet', 'mmdet.models', 'mmaction',
+                             'mmaction.models') if m in sys.modules])
+print('svm:', [m for m in ('svm.models.mot', 'svm.datasets.mot', 'svm.datasets.transforms', 'svm.models.recognizers',
+                           'svm.models.heads', 'svm.datasets.recognition') if m in sys.modules])
+"""
+
+
+def test_import_svm_imports_nothing_of_the_stack():
+    out = run_python('import svm\n' + IMPORT_STATE)
+    assert 'stack: []' in out
+
+
+def test_import_svm_leaves_mmengine_checkpoint_io_alone():
+    out = run_python("""
+import svm, svm.tasks.mot, svm.tasks.recognition
+from svm.utils.checkpoint import enable_safe_checkpoint_io, safe_checkpoint_io_enabled
+print('after import:', safe_checkpoint_io_enabled())
+enable_safe_checkpoint_io()
+enable_safe_checkpoint_io()
+print('after enable:', safe_checkpoint_io_enabled())
+""")
+    assert 'after import: False' in out and 'after enable: True' in out
+
+
+REGISTERED = IMPORT_STATE + """
+from mmaction.registry import MODELS as MMACTION_MODELS
+from mmdet.registry import MODELS as MMDET_MODELS
+print('mmdet:', [t for t in ('SViT', 'StreamingByteTrack', 'StreamingByteTrackRecognizer', 'SimplePyramid')
+                 if t in MMDET_MODELS.module_dict])
+print('mmaction:', [t for t in ('SViT', 'SViTRecognizer', 'TemporalDecoderHead') if t in MMACTION_MODELS.module_dict])
+"""
+
+
+def test_mot_registration_imports_no_recognition_models():
+    out = run_python('from svm.utils.setup_env import register_all_modules\nregister_all_modules("mot")\n' + REGISTERED)
+    assert "mmdet: ['SViT', 'StreamingByteTrack', 'StreamingByteTrackRecognizer', 'SimplePyramid']" in out
+    assert "mmaction: ['SViT']" in out  # the backbone serves both codebases
+    assert "svm: ['svm.models.mot', 'svm.datasets.mot', 'svm.datasets.transforms']" in out
+    assert 'mmcv.ops' in out and 'mmaction.models' not in out
+
+
+def test_recognition_registration_imports_no_mot_modules():
+    # mmaction2's models import mmdet's (for their RoI heads); svm's MOT modules stay out
+    out = run_python('import svm.tasks.recognition\n' + REGISTERED)
+    assert "mmaction: ['SViT', 'SViTRecognizer', 'TemporalDecoderHead']" in out
+    assert "mmdet: ['SViT', 'SimplePyramid']" in out
+    assert "svm: ['svm.models.recognizers', 'svm.models.heads', 'svm.datasets.recognition']" in out
+
+
+def test_register_all_modules_refuses_an_unknown_task():
+    from svm.utils.setup_env import register_all_modules
+    with pytest.raises(ValueError, match=r"task must be one of \('mot', 'recognition', 'all'\), got 'tracking'"):
+        register_all_modules('tracking')
 
 
 def test_mmaction_models_import_and_drn_placeholder_explains_itself():
-    importlib.import_module('svm')
+    importlib.import_module('svm.tasks.recognition')
     import mmaction.models  # fails without svm/utils/mmaction_compat.py on the published 1.2.0
     from mmaction.models.localizers import DRN
     assert mmaction.models.Recognizer3D is not None
@@ -33,7 +94,7 @@ def test_mmaction_models_import_and_drn_placeholder_explains_itself():
 # mmaction2 1.2.0's VindLU imports, as in the real transformers 5.
 TRANSFORMERS_5_SCRIPT = """
 import sys
-import svm
+import svm.tasks.recognition
 import mmaction.models
 from mmaction.registry import MODELS
 try:

@@ -19,6 +19,7 @@ from mmengine.dataset import Compose
 from mmengine.registry import DefaultScope
 
 from svm.datasets.recognition.pipelines import CROPS_PER_TRANSFORM, split_recognition_pipeline
+from svm.utils.checkpoint import enable_safe_checkpoint_io
 from .video_sources import SourceLike, VideoSource, check_max_frames, open_video_source
 
 
@@ -80,7 +81,8 @@ class OnlineRecognizer:
                     device: Union[str, torch.device] = 'cpu',
                     **kwargs) -> 'OnlineRecognizer':
         """Build the recogniser of an mmaction2 config (and checkpoint); frames are processed like its
-        test pipeline (one centre crop)."""
+        test pipeline (one centre crop). The checkpoint is read by svm's safe loader."""
+        enable_safe_checkpoint_io()  # mmaction2's init_recognizer loads through mmengine
         model = init_recognizer(config, checkpoint, device=device)
         return cls(model, frame_pipeline_from_test_pipeline(model.cfg.test_pipeline), **kwargs)
 

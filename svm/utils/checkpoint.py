@@ -3,19 +3,22 @@
 torch now unpickles with ``weights_only=True`` by default, which refuses the few non-tensor types that
 mmengine puts into its checkpoints (the message hub's ``HistoryBuffer``, numpy arrays and scalars), so
 mmengine 0.10.7 cannot resume. Rather than fall back to full unpickling (which runs arbitrary code from
-the file), svm replaces mmengine's loader for local files with one that keeps ``weights_only=True`` and
+the file), svm loads local files with :func:`load_checkpoint_file`, which keeps ``weights_only=True`` and
 allows exactly those types. A file that needs anything else is refused with the offending type named,
 unless the user opts in for a trusted file with ``--trust-checkpoint`` (tools/train.py, tools/test.py)
 or ``trust_checkpoint = True`` in the config.
 
 mmengine writes checkpoints by truncating the target and streaming bytes into it, so a run killed while
-saving leaves a corrupt file. svm's local file backend writes to a temporary file beside the target and
-renames it into place, so every file mmengine saves is either the old one or the complete new one.
-The temporary file gets the mode an ordinary ``open()`` would give (``0666 & ~umask``), not mkstemp's
-private 0600. A run killed while saving leaves its temporary file (``.<name>.<random>.tmp``) behind;
-:func:`remove_stale_temporary_files` clears them (svm's ``SafeCheckpointHook`` does at the start of
+saving leaves a corrupt file. svm's local file backend, :class:`AtomicLocalBackend`, writes to a temporary
+file beside the target and renames it into place, so every file mmengine saves is either the old one or the
+complete new one. The temporary file gets the mode an ordinary ``open()`` would give (``0666 & ~umask``), not
+mkstemp's private 0600. A run killed while saving leaves its temporary file (``.<name>.<random>.tmp``)
+behind; :func:`remove_stale_temporary_files` clears them (svm's ``SafeCheckpointHook`` does at the start of
 training). Only mmengine's ``last_checkpoint`` pointer is written in place (by ``open()``): ``--resume``
 reads it through :func:`find_resume_checkpoint`, which falls back to the newest checkpoint when it is torn.
+
+:func:`enable_safe_checkpoint_io` puts both in place of mmengine's own for the process; the tools and APIs
+that load or save checkpoints call it (importing svm changes nothing of mmengine).
 
 Checkpoints saved through svm's ``SafeCheckpointHook`` carry a sha256 of their ``state_dict`` tensors in
 ``meta['svm_checksum']`` (see :func:`state_dict_checksum`); the loader verifies it, so a file whose bytes
@@ -348,7 +351,6 @@ def find_resume_checkpoint(work_dir: str) -> Optional[str]:
     return newest
 
 
-@CheckpointLoader.register_scheme(prefixes='', force=True)
 def _load_from_local(filename: str, map_location: Optional[Any] = None) -> Any:
     """Replaces mmengine's local-file loader (used by ``load_from``, ``resume`` and ``load_checkpoint``)."""
     return load_checkpoint_file(filename, map_location)
@@ -420,7 +422,23 @@ class AtomicLocalBackend(LocalBackend):
         self.put(obj.encode(encoding), filepath)
 
 
-register_backend('local', AtomicLocalBackend, force=True, prefixes='')
-# drop local backends that mmengine already instantiated and cached before this module was imported
-for _key in [k for k, v in io.backend_instances.items() if type(v) is LocalBackend]:
-    del io.backend_instances[_key]
+def enable_safe_checkpoint_io() -> None:
+    """Route mmengine's checkpoint I/O of local files through svm, for this process: loading (``load_from``,
+    ``resume``, ``load_checkpoint``) by :func:`load_checkpoint_file` and writing by
+    :class:`AtomicLocalBackend`.
+
+    Process-wide, so it is an explicit call rather than a side effect of importing svm: tools/train.py and
+    tools/test.py (through svm.utils.runner), the APIs and tools that load or save checkpoints call it.
+    Calling it again changes nothing.
+    """
+    CheckpointLoader.register_scheme(prefixes='', loader=_load_from_local, force=True)
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
+    # drop the plain local backends that mmengine instantiated and cached before this call
+    for key in [k for k, v in io.backend_instances.items() if type(v) is LocalBackend]:
+        del io.backend_instances[key]
+
+
+def safe_checkpoint_io_enabled() -> bool:
+    """Whether :func:`enable_safe_checkpoint_io` is in effect."""
+    return (CheckpointLoader._schemes.get('') is _load_from_local
+            and io.backends.get('local') is AtomicLocalBackend)

@@ -1,14 +1,15 @@
 """Which of svm runs here: the torch-only core always, the OpenMMLab parts with the whole stack.
 
 The S-ViT backbone, its layers and the backbone benchmarks (:data:`TORCH_ONLY_MODULES`) need only
-PyTorch. Everything else (configs, registries, datasets, the MOT and recognition models, tools) needs the OpenMMLab stack of
-:data:`REQUIRED`. ``import svm`` decides between the two:
+PyTorch. Everything else (configs, registries, datasets, the MOT and recognition models, tools) needs the
+OpenMMLab stack of :data:`REQUIRED`. ``import svm`` decides between the two, from package metadata alone:
 
 - none of the stack's packages is installed: svm runs torch-only, and importing an svm module outside the
   core raises an ImportError that says what to install (:class:`OpenMMLabFeatureGuard`);
 - any of them is installed: svm expects the whole stack at the right versions and fails early, with what
   to install, when a package is missing or of the wrong version (:func:`check_dependencies`), rather than
-  run with some of its registrations silently absent.
+  run with some of its registrations silently absent. mmcv's compiled ops are checked when the MOT modules
+  are registered (:func:`check_mmcv_ops`, svm/utils/setup_env.py).
 """
 import importlib.abc
 import importlib.util
@@ -35,10 +36,11 @@ IMPORT_NAMES = {'mmengine': 'mmengine', 'mmcv': 'mmcv', 'mmdet': 'mmdet', 'mmact
 HOW_TO_INSTALL = ('run `make test` (or `bash tools/setup_env.sh`) to create the environment; '
                   'GPU users: see requirements/optional_gpu.txt')
 # the modules that import without the OpenMMLab stack (and the submodules of those ending in '.*')
-TORCH_ONLY_MODULES = ('svm', 'svm.version', 'svm.utils', 'svm.utils.dependencies', 'svm.models',
-                      'svm.models.backbones', 'svm.models.backbones.svit', 'svm.models.backbones.clip_checkpoint',
-                      'svm.models.layers', 'svm.models.layers.*', 'svm.analysis', 'svm.analysis.timing',
-                      'svm.analysis.backbone_benchmark', 'svm.analysis.gpu_report')
+TORCH_ONLY_MODULES = ('svm', 'svm.version', 'svm.utils', 'svm.utils.dependencies', 'svm.utils.progress',
+                      'svm.utils.table', 'svm.utils.user_errors', 'svm.models', 'svm.models.backbones',
+                      'svm.models.backbones.svit', 'svm.models.backbones.clip_checkpoint', 'svm.models.layers',
+                      'svm.models.layers.*', 'svm.benchmark', 'svm.benchmark.timing', 'svm.benchmark.backbone',
+                      'svm.benchmark.gpu_report')
 
 
 def _release(version: str) -> Tuple[int, ...]:
@@ -88,7 +90,7 @@ def openmmlab_installed() -> bool:
 
 def check_dependencies() -> None:
     """Raise an ImportError that says what to install unless the whole stack is there, at the versions of
-    :data:`REQUIRED`, with mmcv's compiled ops."""
+    :data:`REQUIRED`; from the packages' metadata, importing none of them."""
     from packaging.version import Version  # a dependency of the stack, not of the torch-only core
     problems = []
     for name, (low, high) in REQUIRED.items():
@@ -101,6 +103,10 @@ def check_dependencies() -> None:
             problems.append(f'{name}=={found} is installed, but svm needs >={low},<{high}')
     if problems:
         raise ImportError('svm cannot start: ' + '; '.join(problems) + '. ' + HOW_TO_INSTALL)
+
+
+def check_mmcv_ops() -> None:
+    """Raise an ImportError that says how to rebuild mmcv unless its compiled ops load."""
     try:
         import mmcv.ops  # noqa: F401
     except Exception as err:  # ImportError or a failed compiled-extension load
@@ -130,7 +136,7 @@ class OpenMMLabFeatureGuard(importlib.abc.MetaPathFinder):
             missing = ', '.join(REQUIRED)
             raise ImportError(
                 f'{fullname} needs the OpenMMLab stack ({missing}), which is not installed; without it only '
-                f'the torch-only core imports (svm.models.backbones.svit, svm.models.layers and the backbone benchmarks of svm.analysis). ' + HOW_TO_INSTALL,
+                f'the torch-only core imports (svm.models.backbones.svit, svm.models.layers and the backbone benchmarks of svm.benchmark). ' + HOW_TO_INSTALL,
                 name=fullname)
         return None
 

@@ -12,7 +12,8 @@ from mmengine.config import Config
 
 from mmengine.logging import print_log
 
-from .checkpoint import check_checkpoint_fits, find_resume_checkpoint, set_trust_checkpoints
+from .checkpoint import (check_checkpoint_fits, enable_safe_checkpoint_io, find_resume_checkpoint,
+                         set_trust_checkpoints)
 from .config_checks import (check_hook_args, check_loop_values, check_optimizer_values, check_override_keys,
                             load_config)
 from .work_dir_lock import lock_work_dir
@@ -27,8 +28,8 @@ def apply_common_args(cfg: Config,
     """Apply the options the tools that run a config share (tools/train.py, tools/test.py, the memory sweep).
 
     ``cfg_options`` (``--cfg-options``) are merged first, so they can set any key below too; then the
-    launcher, the work dir (``./work_dirs/<config name>`` by default) and ``--trust-checkpoint`` /
-    ``trust_checkpoint``. Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer
+    launcher, the work dir (``./work_dirs/<config name>`` by default), svm's safe checkpoint I/O
+    (:func:`~svm.utils.checkpoint.enable_safe_checkpoint_io`) and ``--trust-checkpoint`` / ``trust_checkpoint``. Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer
     values are refused here, before anything runs (svm.utils.config_checks).
     """
     if cfg_options is not None:
@@ -42,6 +43,7 @@ def apply_common_args(cfg: Config,
         cfg.work_dir = work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(config_path))[0])
+    enable_safe_checkpoint_io()
     set_trust_checkpoints(trust_checkpoint or cfg.get('trust_checkpoint', False))
     if cfg.launcher == 'pytorch' and not torch.cuda.is_available():
         setup_cpu_distributed(cfg)

@@ -45,7 +45,7 @@ def test_sampling_views_and_recipe(setting):
     frames = 16 if setting.startswith(('16', 'u16')) else 8
     train = cfg.train_dataloader.dataset.pipeline
     test = cfg.test_dataloader.dataset.pipeline
-    assert cfg.default_scope == 'mmaction' and 'svm' in cfg.custom_imports.imports
+    assert cfg.default_scope == 'mmaction' and cfg.custom_imports.imports == ['svm.tasks.recognition']
     assert cfg.model.type == 'SViTRecognizer' and cfg.model.cls_head.type == 'TemporalDecoderHead'
     assert cfg.model.cls_head.num_frames == cfg.model.backbone.memory_len == frames
     assert sampler(train)['clip_len'] == sampler(test)['clip_len'] == frames

@@ -18,7 +18,8 @@ def test_killed_mot_training_resumed_ends_with_the_weights_of_an_uninterrupted_r
     config, killing = tmp_path / 'with_ema.py', tmp_path / 'killing.py'
     config.write_text(f"_base_ = ['{TINY_MOT_CONFIG}']\ncustom_hooks = _base_.custom_hooks + [{EMA}]\n")
     # 7 iterations an epoch on the tiny data: die in the second iteration of epoch 2, the mode-switch epoch
-    killing.write_text(f"_base_ = ['{config}']\ncustom_imports = dict(imports=['svm', 'svm.testing.toy_task'])\n"
+    killing.write_text(f"_base_ = ['{config}']\n"
+                       "custom_imports = dict(imports=['svm.tasks.mot', 'svm.testing.toy_task'])\n"
                        "custom_hooks = _base_.custom_hooks + [dict(type='KillAtIterHook', iteration=9)]\n")
     # a checkpoint every epoch to resume from; no validation: the weights are what is compared
     options = [*tiny_data_options(tiny_mot['root']), 'default_hooks.checkpoint.interval=1',

@@ -9,6 +9,13 @@ import pytest
 import torch
 
 from svm.testing import TOY_REGRESSION_CONFIG, run_tool
+from svm.utils.checkpoint import enable_safe_checkpoint_io
+
+
+@pytest.fixture(autouse=True, scope='module')
+def safe_checkpoint_io():
+    """The in-process runners here stand in for the tools, which enable svm's checkpoint I/O (svm.utils.runner)."""
+    enable_safe_checkpoint_io()
 
 
 def toy_cfg(work_dir, **options):
@@ -73,7 +80,7 @@ def test_kill_while_saving_with_max_keep_ckpts_1_keeps_the_previous_checkpoint(t
     (tmp_path / 'kill_in_save.py').write_text(KILL_IN_SAVE)
     crashing = tmp_path / 'crashing.py'
     crashing.write_text(f"_base_ = ['{TOY_REGRESSION_CONFIG}']\n"
-                        "custom_imports = dict(imports=['svm', 'svm.testing.toy_task', 'kill_in_save'])\n"
+                        "custom_imports = dict(imports=['svm.engine.hooks', 'svm.testing.toy_task', 'kill_in_save'])\n"
                         "default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))\n"
                         "custom_hooks = [dict(type='KillInsideSaveHook', iteration=4)]\n")
     work_dir = tmp_path / 'work'
