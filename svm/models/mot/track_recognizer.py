@@ -26,6 +26,7 @@ from torch import Tensor
 from svm.registry import MMACTION_MODELS, MMDET_MODELS
 from svm.utils.checkpoint import add_checksum, load_checkpoint_file
 from svm.utils.output_files import check_not_an_input
+from svm.utils.setup_env import register_all_modules
 from .streaming_mot import StreamingByteTrack
 
 
@@ -55,6 +56,7 @@ class StreamingByteTrackRecognizer(StreamingByteTrack):
                  action_window: Optional[int] = None,
                  **kwargs) -> None:
         super().__init__(detector=detector, tracker=tracker, **kwargs)
+        register_all_modules('recognition')  # the head is a recognition module, whatever the config imported
         with DefaultScope.overwrite_default_scope('mmaction'):  # its losses are mmaction2's
             self.action_head = MMACTION_MODELS.build(action_head)
         head, backbone = self.action_head, self.backbone
