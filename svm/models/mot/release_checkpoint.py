@@ -32,7 +32,7 @@ import torch
 from mmengine.runner.checkpoint import save_checkpoint
 from torch import Tensor
 
-from svm.utils.checkpoint import add_checksum, load_checkpoint_file
+from svm.utils.checkpoint import add_checksum, enable_safe_checkpoint_io, load_checkpoint_file
 from svm.utils.output_files import check_not_an_input
 
 RELEASE_BACKBONE = 'detector.backbone.'
@@ -168,6 +168,7 @@ def convert_release_checkpoint(src: str, dst: str, overwrite: bool = False) -> R
                 release_meta=checkpoint.get('meta', {}))
     converted = dict(meta=meta, state_dict=result.state_dict)
     add_checksum(converted)
+    enable_safe_checkpoint_io()
     save_checkpoint(converted, dst)  # through svm's atomic local file backend
     return result
 

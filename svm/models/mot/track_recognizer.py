@@ -24,7 +24,7 @@ from mmengine.runner.checkpoint import save_checkpoint
 from torch import Tensor
 
 from svm.registry import MMACTION_MODELS, MMDET_MODELS
-from svm.utils.checkpoint import add_checksum, load_checkpoint_file
+from svm.utils.checkpoint import add_checksum, enable_safe_checkpoint_io, load_checkpoint_file
 from svm.utils.output_files import check_not_an_input
 from svm.utils.setup_env import register_all_modules
 from .streaming_mot import StreamingByteTrack
@@ -190,5 +190,6 @@ def assemble_track_recognizer_checkpoint(tracker_file: str, recognizer_file: str
         meta['dataset_meta'] = tracker_meta['dataset_meta']
     checkpoint = dict(meta=meta, state_dict=state)
     add_checksum(checkpoint)
+    enable_safe_checkpoint_io()
     save_checkpoint(checkpoint, out_file)  # through svm's atomic local file backend
     return dict(tracker=len(tracker_state), action_head=len(state) - len(tracker_state))
