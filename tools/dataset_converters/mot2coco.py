@@ -12,8 +12,9 @@ Output: ``<out>/{train,test}_cocoformat.json`` and, with ``--split-train``, ``ha
 ``gt/gt_half-train.txt`` and ``gt/gt_half-val.txt`` next to each ``gt.txt``, frames renumbered
 from 1 like the result files of tracking (for tools/analysis_tools/mot_eval.py).
 ``--convert-det`` stores the public detections (``det/det.txt``) of every frame in
-``<out>/<subset>_detections.pkl``. The input is checked first (seqinfo.ini against the frames, every row of
-gt.txt and det.txt, named ``<file>:<line>`` when bad); see :mod:`svm.datasets.mot.coco_video`.
+``<out>/<subset>_detections.pkl``. The whole input is checked first (seqinfo.ini against the frames, every row of
+gt.txt and det.txt, named ``<file>:<line>`` when bad): every problem found is listed in one error and nothing
+is written; frames and rows beyond seqLength are left out with a warning. See :mod:`svm.datasets.mot.coco_video`.
 
 Example::
 

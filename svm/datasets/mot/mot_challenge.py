@@ -13,13 +13,16 @@ read them: ``frame,id,left,top,width,height,score,-1,-1,-1``. Frames and pixel c
 
 Rows are numpy arrays: ground truth (N, 9) in :data:`GT_FIELDS` order, detections and results (N, 7) in
 :data:`RESULT_FIELDS` order, all float64. The readers check every row and name a bad one as
-``<file>:<line>`` with the field, its text and what was expected; blank lines are skipped.
+``<file>:<line>`` with the field, its text and what was expected; blank lines are skipped. Given a
+``problems`` list, the ground-truth and detection readers append the message of every bad row to it and skip
+the row instead, so that a converter can report all of them at once.
 """
 import configparser
+import contextlib
 import math
 import os.path as osp
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence
+from typing import Iterator, List, Mapping, Optional, Sequence
 
 import numpy as np
 
@@ -134,6 +137,18 @@ def _check_frame(value: float, where: str, num_frames: Optional[int]) -> None:
                          f'(1..{num_frames if num_frames is not None else "seqLength"})')
 
 
+@contextlib.contextmanager
+def _row_check(problems: Optional[List[str]]) -> Iterator[None]:
+    """The checks of one row: a ValueError propagates, or, given ``problems``, its message is appended there
+    (and the rest of the row skipped)."""
+    try:
+        yield
+    except ValueError as err:
+        if problems is None:
+            raise
+        problems.append(str(err))
+
+
 def _numbered_lines(path: str):
     """``(where, line)`` of every non-blank line of a text file, ``where`` being ``<path>:<line number>``."""
     with open(path) as f:
@@ -142,26 +157,28 @@ def _numbered_lines(path: str):
                 yield f'{path}:{line_no}', line
 
 
-def read_gt(path: str, num_frames: Optional[int] = None) -> np.ndarray:
+def read_gt(path: str, num_frames: Optional[int] = None, problems: Optional[List[str]] = None) -> np.ndarray:
     """Read a ground-truth file ``frame,id,x,y,w,h,conf,class,visibility[,...]``. (N, 9), in file order.
 
     Each row is checked: finite numbers, an integer frame in 1..``num_frames`` (when given), a positive
-    integer id seen once per frame, a box of positive size. ``conf`` 0 marks a box to ignore (TrackEval
-    skips it as zero-marked; training ignores it). An empty file gives (0, 9).
+    integer id seen once per frame, a box of positive size; a bad row raises a ValueError, or is named in
+    ``problems`` (when given) and left out. ``conf`` 0 marks a box to ignore (TrackEval skips it as
+    zero-marked; training ignores it). An empty file gives (0, 9).
     """
     rows, seen = [], set()
     for where, line in _numbered_lines(path):
-        values = parse_row(line, GT_FIELDS, where)
-        _check_frame(values[0], where, num_frames)
-        if not values[1].is_integer() or values[1] < 1:
-            raise ValueError(f'{where}: object id {values[1]:g} must be a positive integer')
-        key = (int(values[0]), int(values[1]))
-        if key in seen:
-            raise ValueError(f'{where}: object id {key[1]} appears twice in frame {key[0]}')
-        seen.add(key)
-        if values[4] <= 0 or values[5] <= 0:
-            raise ValueError(f'{where}: box width and height must be positive, got {values[4]}x{values[5]}')
-        rows.append(values)
+        with _row_check(problems):
+            values = parse_row(line, GT_FIELDS, where)
+            _check_frame(values[0], where, num_frames)
+            if not values[1].is_integer() or values[1] < 1:
+                raise ValueError(f'{where}: object id {values[1]:g} must be a positive integer')
+            key = (int(values[0]), int(values[1]))
+            if key in seen:
+                raise ValueError(f'{where}: object id {key[1]} appears twice in frame {key[0]}')
+            seen.add(key)
+            if values[4] <= 0 or values[5] <= 0:
+                raise ValueError(f'{where}: box width and height must be positive, got {values[4]}x{values[5]}')
+            rows.append(values)
     return np.array(rows, dtype=np.float64).reshape(-1, len(GT_FIELDS))
 
 
@@ -169,21 +186,29 @@ def write_gt(path: str, rows: np.ndarray) -> None:
     """Write ground-truth rows (N, 9): frame, id and class as integers, the other fields with 10
     significant digits (numbers of at most 10 digits, as in MOT17's files, read back unchanged)."""
     with open(path, 'w') as f:
-        for r in np.asarray(rows, dtype=np.float64).reshape(-1, len(GT_FIELDS)):
-            f.write(f'{int(r[0])},{int(r[1])},{r[2]:.10g},{r[3]:.10g},{r[4]:.10g},{r[5]:.10g},{r[6]:.10g},'
-                    f'{int(r[7])},{r[8]:.10g}\n')
+        f.write(gt_text(rows))
 
 
-def read_detections(path: str, num_frames: Optional[int] = None) -> np.ndarray:
+def gt_text(rows: np.ndarray) -> str:
+    """The text of a ground-truth file of rows (N, 9), as :func:`write_gt` writes it."""
+    rows = np.asarray(rows, dtype=np.float64).reshape(-1, len(GT_FIELDS))
+    return ''.join(f'{int(r[0])},{int(r[1])},{r[2]:.10g},{r[3]:.10g},{r[4]:.10g},{r[5]:.10g},{r[6]:.10g},'
+                   f'{int(r[7])},{r[8]:.10g}\n' for r in rows)
+
+
+def read_detections(path: str, num_frames: Optional[int] = None,
+                    problems: Optional[List[str]] = None) -> np.ndarray:
     """Read public detections (``det/det.txt``: ``frame,-1,x,y,w,h,score,...``). (N, 7), in file order.
 
-    Each row is checked: finite numbers and an integer frame in 1..``num_frames`` (when given).
+    Each row is checked: finite numbers and an integer frame in 1..``num_frames`` (when given); a bad row
+    raises a ValueError, or is named in ``problems`` (when given) and left out.
     """
     rows = []
     for where, line in _numbered_lines(path):
-        values = parse_row(line, RESULT_FIELDS, where)
-        _check_frame(values[0], where, num_frames)
-        rows.append(values)
+        with _row_check(problems):
+            values = parse_row(line, RESULT_FIELDS, where)
+            _check_frame(values[0], where, num_frames)
+            rows.append(values)
     return np.array(rows, dtype=np.float64).reshape(-1, len(RESULT_FIELDS))
 
 

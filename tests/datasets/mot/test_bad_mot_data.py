@@ -2,12 +2,13 @@
 import json
 import os
 import os.path as osp
+import pickle
 import shutil
 from pathlib import Path
 
 import pytest
 
-from svm.datasets.mot.coco_video import convert_mot_challenge
+from svm.datasets.mot.coco_video import MOTDataError, convert_mot_challenge
 from svm.datasets.mot.mot_challenge import write_seqinfo
 from svm.datasets.mot.motsynth import convert_motsynth
 from svm.testing import tiny_seqinfo, write_tiny_mot
@@ -37,7 +38,6 @@ def insert_line(path: str, line_no: int, line: str) -> None:
 @pytest.mark.parametrize('bad_line, message', [
     ('3,1,10,10,16,24,1,1', 'expected at least 9 comma-separated fields'),
     ('3,one,10,10,16,24,1,1,1.0', 'expected numbers in frame,id,x,y,w,h'),
-    ('13,1,10,10,16,24,1,1,1.0', 'frame 13 is outside the sequence (1..12)'),
     ('0,1,10,10,16,24,1,1,1.0', 'frame 0 is outside the sequence'),
     ('3,-2,10,10,16,24,1,1,1.0', 'object id -2 must be a positive integer'),
     ('3,1,10,10,16,24,1,1,1.0', 'object id 1 appears twice in frame 3'),
@@ -59,12 +59,52 @@ def test_bad_gt_line_is_named_with_file_and_line(tmp_path, bad_line, message):
     assert not osp.exists(osp.join(root, 'annotations', 'train_cocoformat.json'))
 
 
-def test_missing_frame_listed_by_seqinfo_is_named(tmp_path):
+def test_missing_frames_listed_by_seqinfo_are_named(tmp_path):
     root = str(tmp_path)
     write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
-    missing = osp.join(root, 'train', 'TINY-01', 'img1', '000007.jpg')
-    os.remove(missing)
-    assert missing in conversion_error(root, FileNotFoundError)
+    for frame in (7, 9):
+        os.remove(osp.join(root, 'train', 'TINY-01', 'img1', f'{frame:06d}.jpg'))
+    assert (f'{osp.join(root, "train", "TINY-01", "img1")}: 2 of the 12 frames listed by seqinfo.ini (seqLength) '
+            f'are missing: 000007.jpg, 000009.jpg') in conversion_error(root)
+
+
+def test_every_problem_is_reported_at_once_and_nothing_written(tmp_path):
+    """A user fixed one problem per run: the first missing frame of the first sequence was all the error said,
+    and the half split had written gt_half-train.txt before it failed."""
+    root = str(tmp_path)
+    write_tiny_mot(root, num_seqs=3, num_frames=12, num_objs=2)
+    seq1, seq2, seq3 = (osp.join(root, 'train', f'TINY-0{i}') for i in (1, 2, 3))
+    os.remove(osp.join(seq1, 'img1', '000003.jpg'))
+    insert_line(osp.join(seq2, 'gt', 'gt.txt'), 2, '3,7,10,10,0,24,1,1,1.0')
+    insert_line(osp.join(seq2, 'gt', 'gt.txt'), 5, '4,x,10,10,16,24,1,1,1.0')
+    insert_line(osp.join(seq2, 'det', 'det.txt'), 1, '1,-1,10,10,16,nan,0.9')
+    os.remove(osp.join(seq3, 'seqinfo.ini'))
+    os.makedirs(osp.join(root, 'test'))
+    with pytest.raises(MOTDataError) as info:
+        convert(root, convert_det=True)
+    assert info.value.problems == [
+        f'{seq1}/img1: 1 of the 12 frames listed by seqinfo.ini (seqLength) are missing: 000003.jpg',
+        f'{seq2}/gt/gt.txt:2: box width and height must be positive, got 0.0x24.0',
+        f"{seq2}/gt/gt.txt:5: expected numbers in frame,id,x,y,w,h,conf,class,visibility, got "
+        f"'4,x,10,10,16,24,1,1,1.0'",
+        f'{seq2}/det/det.txt:1: h is nan, expected a finite number (in \'1,-1,10,10,16,nan,0.9\')',
+        f'{seq3}/seqinfo.ini not found: every MOTChallenge sequence needs a seqinfo.ini']
+    assert str(info.value).startswith(f'5 problems in {root}, nothing written:\n  {seq1}/img1: 1 of the 12')
+    assert not osp.exists(osp.join(root, 'annotations'))
+    assert sorted(os.listdir(osp.join(seq2, 'gt'))) == ['gt.txt']  # no gt_half-*.txt
+
+
+def test_many_bad_rows_of_one_file_are_counted(tmp_path):
+    root = str(tmp_path)
+    write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
+    gt_path = osp.join(root, 'train', 'TINY-01', 'gt', 'gt.txt')
+    with open(gt_path) as f:
+        rows = f.read().splitlines()
+    with open(gt_path, 'w') as f:
+        f.write('\n'.join(row.replace(',16,24,', ',16,-24,') for row in rows) + '\n')  # every height negative
+    with pytest.raises(MOTDataError) as info:
+        convert(root)
+    assert len(info.value.problems) == 11 and info.value.problems[-1] == f'{gt_path}: 14 more bad rows'
 
 
 def test_corrupt_frame_is_named_when_loaded(tmp_path):
@@ -82,7 +122,6 @@ def test_corrupt_frame_is_named_when_loaded(tmp_path):
     ('4,-1,10,10,16,inf,0.9', 'h is inf, expected a finite number'),
     ('nan,-1,10,10,16,24,0.9', 'frame is nan, expected a finite number'),
     ('4,-1,10,10,16,24', 'expected at least 7 comma-separated fields'),
-    ('14,-1,10,10,16,24,0.9', 'frame 14 is outside the sequence (1..12)'),
 ])
 def test_bad_public_detection_line_is_named_with_file_and_line(tmp_path, bad_line, message):
     root = str(tmp_path)
@@ -128,23 +167,25 @@ def test_seqinfo_number_that_is_not_a_positive_whole_number_is_named(tmp_path, k
     assert f'{seqinfo}: {key}={value}, expected a positive whole number' in conversion_error(root)
 
 
-def test_frames_beyond_seqlength_are_warned_about(tmp_path, capsys):
+def test_frames_and_rows_beyond_seqlength_are_left_out_with_a_warning(tmp_path, capsys):
+    """Frames on disk, ground-truth rows and public detections beyond seqLength are all treated alike (rows
+    beyond it were an error while frames beyond it were a warning)."""
     root = str(tmp_path)
-    write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)
+    write_tiny_mot(root, num_seqs=1, num_frames=12, num_objs=2)  # 12 frames, gt and det rows in 1..12
     seq_dir = osp.join(root, 'train', 'TINY-01')
-    write_seqinfo(seq_dir, tiny_seqinfo('TINY-01', 10))  # 12 frames on disk
-    gt_path = osp.join(seq_dir, 'gt', 'gt.txt')
-    with open(gt_path) as f:
-        rows = [line for line in f if int(line.split(',')[0]) <= 10]
-    with open(gt_path, 'w') as f:
-        f.writelines(rows)
-    convert(root)
+    write_seqinfo(seq_dir, tiny_seqinfo('TINY-01', 10))
+    convert(root, convert_det=True)
     stderr = capsys.readouterr().err
     assert (f'{osp.join(seq_dir, "seqinfo.ini")} declares seqLength=10 but {osp.join(seq_dir, "img1")} holds '
             f'12 .jpg frames: the 2 frames beyond seqLength are left out') in stderr
-    assert stderr.count('frames beyond seqLength') == 1  # once, although --split-train reads it 3 times
+    for name in ('gt/gt.txt', 'det/det.txt'):
+        assert (f'{osp.join(seq_dir, name)} has 4 row(s) in frames 11..12, beyond seqLength=10: left out'
+                in stderr)
+    assert stderr.count('beyond seqLength') == 3  # once each, although --split-train reads it 3 times
     train = json.load(open(osp.join(root, 'annotations', 'train_cocoformat.json')))
-    assert len(train['images']) == 10
+    assert len(train['images']) == 10 and max(a['image_id'] for a in train['annotations']) == 10
+    with open(osp.join(root, 'annotations', 'train_detections.pkl'), 'rb') as f:
+        assert len(pickle.load(f)['det_bboxes']) == 10
 
 
 def write_tiny_motsynth(root: Path, num_frames: int = 6) -> Path:

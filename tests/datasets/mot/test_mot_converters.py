@@ -57,11 +57,16 @@ def test_mot2coco_output_loads_in_mmdet_mot_dataset(tiny_mot):
     assert len(val) == 2 and val.get_len_per_video(1) == 5
 
 
-def test_mot2coco_names_a_missing_seqinfo(tmp_path):
-    os.makedirs(tmp_path / 'train' / 'SEQ-01' / 'img1')
+def test_mot2coco_names_every_missing_seqinfo_at_once(tmp_path):
+    for seq in ('SEQ-01', 'SEQ-02'):
+        os.makedirs(tmp_path / 'train' / seq / 'img1')
     proc = run_tool(['python', 'tools/dataset_converters/mot2coco.py', '-i', str(tmp_path), '-o',
                      str(tmp_path / 'out')], check=False)
-    assert proc.returncode != 0 and 'SEQ-01/seqinfo.ini not found' in proc.stderr
+    assert proc.returncode == 1 and 'Traceback' not in proc.stderr
+    assert (f'mot2coco.py: error: 2 problems in {tmp_path}, nothing written:\n'
+            f'  {tmp_path}/train/SEQ-01/seqinfo.ini not found') in proc.stderr
+    assert f'  {tmp_path}/train/SEQ-02/seqinfo.ini not found' in proc.stderr
+    assert not (tmp_path / 'out').exists()
 
 
 def test_crowdhuman2coco_still_images_load_as_one_frame_videos(tmp_path):
