@@ -11,10 +11,7 @@ import pytest
 import torch
 from mmengine.structures import InstanceData
 
-from svm.testing import H, REPO_ROOT, TINY_MOT_CONFIG, W, cfg_options, run_tool, tiny_data_options
-
-MOT17_CONFIG = str(REPO_ROOT / 'configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-'
-                   'motsynth_test-mot17halfval.py')
+from svm.testing import H, TINY_MOT_CONFIG, W, cfg_options, run_tool, tiny_data_options
 
 
 def test_show_dir_writes_ground_truth_and_tracks(tiny_mot, tmp_path):
@@ -38,13 +35,16 @@ def test_show_dir_draws_every_frame_unless_told(tmp_path, options, interval):
     """The MOT17 configs keep mmdet's frame_interval=30, which drew nothing of a sequence shorter than 30
     frames; --show-dir draws every frame unless --cfg-options sets the interval."""
     from svm.utils.runner import config_for_testing, show_dir_message
-    cfg = config_for_testing(MOT17_CONFIG, cfg_options=cfg_options(*options) if options else None,
-                             work_dir=str(tmp_path), show_dir='vis')
+    config = tmp_path / 'mot17_like.py'  # the interval of the MOT17 configs (mmdet's default)
+    config.write_text(f'_base_ = [{TINY_MOT_CONFIG!r}]\ndefault_hooks = dict(visualization=dict(frame_interval=30))\n')
+    work_dir = tmp_path / 'work'
+    cfg = config_for_testing(str(config), cfg_options=cfg_options(*options) if options else None,
+                             work_dir=str(work_dir), show_dir='vis')
     hook = cfg.default_hooks.visualization
     assert hook.draw and hook.test_out_dir == 'vis' and hook.frame_interval == interval
     which = 'every tested frame' if interval == 1 else 'one tested frame in 5'
     assert show_dir_message(cfg, '/w', 'ts') == f'--show-dir: drawing {which} into /w/ts/vis'
-    assert os.listdir(tmp_path) == []  # nothing written where the images will not go
+    assert os.listdir(work_dir) == []  # nothing written where the images will not go
 
 
 def _visualizer():
