@@ -25,7 +25,7 @@ import os
 import os.path as osp
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Set, Tuple
 
 import torch
 
@@ -57,18 +57,15 @@ class ReleaseConversion:
     """What :func:`convert_release_state_dict` did."""
     state_dict: Dict[str, Tensor]
     renamed: List[Tuple[str, str]] = field(default_factory=list)  # (release key, svm key), names changed
+    rules: Dict[str, int] = field(default_factory=dict)  # renaming rule ('old pattern -> new pattern'): keys
     kept: List[str] = field(default_factory=list)  # keys whose names svm shares
     dropped_ema: List[str] = field(default_factory=list)
     dropped_sections: List[str] = field(default_factory=list)  # top-level checkpoint entries, e.g. optimizer
 
     def summary(self) -> str:
-        groups: Dict[str, int] = {}
-        for old, new in self.renamed:
-            rule = f'{_pattern(old)} -> {_pattern(new)}'
-            groups[rule] = groups.get(rule, 0) + 1
         lines = [f'{len(self.state_dict)} tensors: {len(self.kept)} kept as they are, '
                  f'{len(self.renamed)} renamed:']
-        lines += [f'  {rule}  ({count})' for rule, count in sorted(groups.items())]
+        lines += [f'  {rule}  ({count})' for rule, count in sorted(self.rules.items())]
         if self.dropped_ema:
             lines.append(f'dropped {len(self.dropped_ema)} ema_* buffers of mmdet 2.x\'s EMA hook (the raw '
                          'training weights; the parameters already hold the EMA weights the release evaluates)')
@@ -78,11 +75,7 @@ class ReleaseConversion:
         return '\n'.join(lines)
 
 
-def _pattern(key: str) -> str:
-    return re.sub(r'\.\d+\.', '.{i}.', key, count=1)
-
-
-def _unchanged_adapter_stages(state: Dict[str, Tensor]) -> set:
+def _unchanged_adapter_stages(state: Dict[str, Tensor]) -> Set[int]:
     """Adapter stages without a resize layer: their layers are 0-3 (conv, norm, conv, norm), where the x2
     stage has a transposed conv at 0 and the x0.5 stage a max-pool (no tensors) at 0, so layers up to 4."""
     last_layer: Dict[int, int] = {}
@@ -112,23 +105,7 @@ def convert_release_state_dict(state: Dict[str, Tensor]) -> ReleaseConversion:
         if key.startswith('ema_'):
             result.dropped_ema.append(key)
             continue
-        new = key
-        if key.startswith(RELEASE_ADAPTER):
-            stage, layer, rest = key[len(RELEASE_ADAPTER):].split('.', 2)
-            layer = int(layer) + (int(stage) in resize_free)
-            new = f'detector.neck.0.stages.{stage}.{layer}.{rest}'
-        elif key.startswith('detector.neck.'):
-            new = 'detector.neck.1.' + key[len('detector.neck.'):]
-        elif key.startswith(RELEASE_BACKBONE):
-            name = key[len(RELEASE_BACKBONE):]
-            head, _, rest = name.partition('.')
-            if head in out_norms:
-                name = f'out_norms.{out_norms.index(head)}.{rest}'
-            else:
-                name = re.sub(r'^transformer\.resblocks\.(\d+)\.residual_block\.', r'conv_blocks.\1.', name)
-                for old, replacement in ATTN_RENAMES:
-                    name = name.replace(old, replacement)
-            new = RELEASE_BACKBONE + name
+        new, rule = _release_key_to_svm(key, resize_free, out_norms)
         if new in result.state_dict:
             raise NotAReleaseCheckpointError(f'two keys map to {new}: this is not a release checkpoint layout')
         result.state_dict[new] = value
@@ -136,7 +113,41 @@ def convert_release_state_dict(state: Dict[str, Tensor]) -> ReleaseConversion:
             result.kept.append(key)
         else:
             result.renamed.append((key, new))
+            result.rules[rule] = result.rules.get(rule, 0) + 1
     return result
+
+
+def _release_key_to_svm(key: str, resize_free: Set[int], out_norms: Sequence[str]) -> Tuple[str, str]:
+    """svm's name of the release ``key`` and the rule that gives it, as the summary lists it (``''`` for a name
+    svm shares). ``resize_free``: the adapter stages without a resize layer; ``out_norms``: the release's output
+    norms present, in order."""
+    if key.startswith(RELEASE_ADAPTER):
+        stage, layer, rest = key[len(RELEASE_ADAPTER):].split('.', 2)
+        if int(stage) in resize_free:  # svm keeps an Identity at index 0 of the stage
+            return (f'detector.neck.0.stages.{stage}.{int(layer) + 1}.{rest}',
+                    f'{RELEASE_ADAPTER}{stage}.{{j}}.* -> detector.neck.0.stages.{stage}.{{j+1}}.*')
+        return (f'detector.neck.0.stages.{stage}.{layer}.{rest}',
+                f'{RELEASE_ADAPTER}{{k}}.{{j}}.* -> detector.neck.0.stages.{{k}}.{{j}}.*')
+    if key.startswith('detector.neck.'):
+        return 'detector.neck.1.' + key[len('detector.neck.'):], 'detector.neck.* -> detector.neck.1.*'
+    if not key.startswith(RELEASE_BACKBONE):
+        return key, ''
+    name = key[len(RELEASE_BACKBONE):]
+    head, _, rest = name.partition('.')
+    if head in out_norms:
+        index = out_norms.index(head)
+        return (f'{RELEASE_BACKBONE}out_norms.{index}.{rest}',
+                f'{RELEASE_BACKBONE}{head}.* -> {RELEASE_BACKBONE}out_norms.{index}.*')
+    blocks = RELEASE_BACKBONE + 'transformer.resblocks.{i}'
+    new = re.sub(r'^transformer\.resblocks\.(\d+)\.residual_block\.', r'conv_blocks.\1.', name)
+    if new != name:
+        return RELEASE_BACKBONE + new, f'{blocks}.residual_block.* -> {RELEASE_BACKBONE}conv_blocks.{{i}}.*'
+    for old, replacement in ATTN_RENAMES:
+        if old in name:
+            tail = '*' if old.endswith('.') else ''
+            return (RELEASE_BACKBONE + name.replace(old, replacement),
+                    f'{blocks}{old}{tail} -> {blocks}{replacement}{tail}')
+    return key, ''
 
 
 def convert_release_checkpoint(src: str, dst: str, overwrite: bool = False) -> ReleaseConversion:

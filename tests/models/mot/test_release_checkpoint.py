@@ -154,6 +154,35 @@ def test_full_size_release_keys_map_one_to_one():
     assert len(result.renamed) + len(result.kept) == 666 and not result.dropped_ema
 
 
+def test_full_release_key_set_is_summarised_by_rule():
+    """A release checkpoint's every key: the 666 tensors of the model and the ema_* copy of each that mmdet 2.x's
+    ExpMomentumEMAHook (in the release's config, skip_buffers=False) registers. The summary listed 332 one-key
+    "rules" for it (its pattern replaced only the first .N., the inserted neck index); one line a rule now."""
+    names = json.load(open(osp.join(DATA, 'release_bytetrack_b16_keys.json')))
+    state = {name: torch.zeros(1) for name in names}
+    state.update({f'ema_{name.replace(".", "_")}': torch.zeros(1) for name in names})
+    result = convert_release_state_dict(state)
+    assert len(result.state_dict) == 666 and len(result.dropped_ema) == 666
+    bb, blocks = 'detector.backbone.', 'detector.backbone.transformer.resblocks.{i}'
+    assert result.rules == {
+        f'{bb}fpn_adaptor.fpn_adaptor_1.{{j}}.* -> detector.neck.0.stages.1.{{j+1}}.*': 6,  # the x1 stage
+        f'{bb}fpn_adaptor.fpn_adaptor_{{k}}.{{j}}.* -> detector.neck.0.stages.{{k}}.{{j}}.*': 14,
+        f'{bb}ln_post_out1.* -> {bb}out_norms.0.*': 2,
+        f'{bb}ln_post_out2.* -> {bb}out_norms.1.*': 2,
+        f'{bb}ln_post.* -> {bb}out_norms.2.*': 2,
+        f'{blocks}.attn.alpha -> {blocks}.attn.t2d_alpha': 12,
+        f'{blocks}.attn.in_proj_bias_t -> {blocks}.attn.t2d_q_proj.bias': 12,
+        f'{blocks}.attn.in_proj_weight_t -> {blocks}.attn.t2d_q_proj.weight': 12,
+        f'{blocks}.attn.out_proj_t.* -> {blocks}.attn.t2d_out_proj.*': 24,
+        f'{blocks}.residual_block.* -> {bb}conv_blocks.{{i}}.*': 36,  # 4 blocks
+        'detector.neck.* -> detector.neck.1.*': 306,
+    }
+    assert sum(result.rules.values()) == len(result.renamed) == 428 and len(result.kept) == 238
+    lines = result.summary().splitlines()
+    assert lines[0] == '666 tensors: 238 kept as they are, 428 renamed:' and len(lines) == 1 + 11 + 1
+    assert lines[-1].startswith('dropped 666 ema_* buffers')
+
+
 def test_full_size_release_checkpoint_tests_end_to_end(tiny_mot, tmp_path):
     """Convert a full-size (ViT-B/16) release checkpoint, load it strictly into the release test config's
     model (tools/test.py checks every key and shape) and track the tiny MOT videos at a small input size."""
