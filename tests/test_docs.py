@@ -159,3 +159,130 @@ def test_demo_figures_in_readme_and_docs_are_the_committed_ones():
     for seed, run in runs.items():
         assert _seed_table_rows(demo, f'seed {seed} ') == [f'{run[f"HOTA, memory {L}"]:.1f}' for L in lengths]
     assert _seed_table_rows(demo, 'mean ± std |') == [spread(f'HOTA, memory {L}') for L in lengths]
+
+
+def _gpu_report_rows() -> list:
+    """The rows of the committed raw GPU results, docs/gpu_report/*.json."""
+    import json
+    return [row for path in sorted((REPO_ROOT / 'docs' / 'gpu_report').glob('*.json'))
+            for row in json.loads(path.read_text())['rows']]
+
+
+def _row(rows: list, **fields) -> dict:
+    found = [r for r in rows if all(r.get(k) == v for k, v in fields.items())]
+    assert len(found) == 1, f'{len(found)} rows of docs/gpu_report with {fields}'
+    return found[0]
+
+
+def _sci(value: float) -> str:
+    """``4.7e-10``, as the docs write small numbers (Python writes ``4.7e-10`` but ``4.4e-03``)."""
+    return re.sub(r'e([+-])0*(\d)', r'e\1\2', f'{value:.1e}').replace('e+', 'e')
+
+
+def _span(values, digits: int) -> str:
+    return f'{min(values):.{digits}f}-{max(values):.{digits}f}'
+
+
+def _numbers(cell: str) -> list:
+    return re.findall(r'(?<![\w.])\d+(?:\.\d+)?(?:e-\d+)?', cell)  # not the 95 of p95
+
+
+def test_gpu_figures_in_readme_and_docs_are_the_committed_raw_results():
+    """docs/gpu.md, README.md and docs/model.md quote docs/gpu_report/*.json (the H200 run): every table cell and
+    every range drawn from it."""
+    rows = _gpu_report_rows()
+    gpu = (REPO_ROOT / 'docs' / 'gpu.md').read_text()
+    readme = (REPO_ROOT / 'README.md').read_text()
+    model = (REPO_ROOT / 'docs' / 'model.md').read_text()
+    latency = [r for r in rows if r.get('measurement') == 'latency']
+    training = [r for r in rows if r.get('measurement') == 'training']
+    checked = 0
+    for layout in ('window14', 'global'):
+        label = 'window 14' if layout == 'window14' else 'global'
+        for size in ('224x224', '800x1440'):
+            for dtype in ('fp16', 'bf16'):
+                space, stream, clip = (_row(latency, layout=layout, size=size, dtype=dtype, mode=m)
+                                       for m in ('space', 'stream', 'clip'))
+                memory = stream['memory_mib']
+                cells = [f"{space['median_ms']:.2f} ({space['gpu_busy_ms']:.2f})",
+                         f"{stream['median_ms']:.2f} ({stream['gpu_busy_ms']:.2f})",
+                         f"{stream['x_space']:.2f} ({stream['gpu_busy_ms'] / space['gpu_busy_ms']:.2f})",
+                         f"{space['kernels']:.0f} / {stream['kernels']:.0f}", f"{clip['median_ms']:.1f}",
+                         f'{memory:.0f} MiB' if memory < 1024 else f'{memory / 1024:.1f} GiB']
+                assert _seed_table_rows(gpu, f'{label}, {size}, {dtype} ') == cells, (label, size, dtype)
+                if f'| {label}, {size}, {dtype} |' in readme:
+                    assert _seed_table_rows(readme, f'{label}, {size}, {dtype} ') == [
+                        *cells[:2], f"{stream['x_space']:.2f}"]
+                    checked += 1
+            fp16, bf16 = (_row(training, layout=layout, size=size, dtype=d) for d in ('fp16', 'bf16'))
+            assert _seed_table_rows(gpu, f'{label}, {size} ') == [
+                f"{fp16['parallel_s']:.2f} / {fp16['frame_by_frame_s']:.2f}", f"{fp16['speedup']:.2f}",
+                f"{bf16['speedup']:.2f}",
+                f"{fp16['parallel_peak_mib'] / 1024:.1f} / {fp16['frame_by_frame_peak_mib'] / 1024:.1f}",
+                f"{_sci(fp16['max_grad_diff'])} ({_sci(fp16['max_grad'])})"], (label, size)
+    assert checked == 3  # the README's rows
+
+    streams = [r for r in latency if r['mode'] == 'stream']
+    ratios = [r['x_space'] for r in streams]
+    gpu_ratios = [r['gpu_busy_ms'] / _row(latency, layout=r['layout'], size=r['size'], dtype=r['dtype'],
+                                          mode='space')['gpu_busy_ms'] for r in streams]
+    slopes = [r['slope_ms_per_100_frames'] for r in streams]
+    large = [r for r in streams if r['size'] == '800x1440']
+    assert (f"slopes from {min(slopes):.1f} (window 14 fp16" in gpu
+            and f"to +{max(slopes):.1f} ms per 100 frames (global bf16" in gpu)
+    large_slopes = [r['slope_ms_per_100_frames'] for r in large]
+    assert (f"slopes of {min(large_slopes):.1f} to {max(large_slopes):.1f} ms per 100 frames on medians of "
+            f"{_span([r['median_ms'] for r in large], 1)} ms" in ' '.join(gpu.split()))
+    assert max(r['p95_ms'] / r['median_ms'] for r in large) < 1.1  # "p95 within 10% of the median"
+    assert f"**missed**: {_span(ratios, 1)}x (GPU time {_span(gpu_ratios, 1)}x)" in gpu
+    assert f"`stream` costs {_span(ratios, 1)}x `space`" in readme
+    small = [r['speedup'] for r in training if r['size'] == '224x224']
+    windowed = [r['speedup'] for r in training if r['size'] == '800x1440' and r['layout'] == 'window14']
+    global_ = _row(training, layout='global', size='800x1440', dtype='fp16')['speedup']
+    largest_diff = max(r['max_grad_diff'] for r in training)
+    assert (f"met at 224x224 ({_span(small, 1)}x) and windowed 800x1440 ({_span(windowed, 1)}x); **missed** with "
+            f"global attention at 800x1440 ({global_:.2f}x); same gradients everywhere (at most "
+            f"{_sci(largest_diff)})") in gpu
+    assert (f"a streaming step cost {_span(ratios, 2)}x a frame-based step in wall time ({_span(gpu_ratios, 2)}x in "
+            f"GPU time)") in ' '.join(model.split())
+    assert (f"{_span(small, 2)}x faster than frame by frame at 224x224, {_span(windowed, 2)}x with windows of 14 at "
+            f"800x1440 and {global_:.2f}x with global attention there, with gradients equal to "
+            f"{_sci(largest_diff)}") in ' '.join(model.split())
+
+    tracker = [r for r in rows if r.get('part') == 'tracker']
+    infer16, infer_bf16 = (_row(tracker, measurement='streaming inference', dtype=d) for d in ('fp16', 'bf16'))
+    train16, train_bf16 = (_row(tracker, measurement='training iteration', dtype=d) for d in ('fp16', 'bf16'))
+    inference, train = _seed_table_rows(gpu, 'streaming inference'), _seed_table_rows(gpu, 'one training iteration')
+    assert _numbers(inference[0]) == [
+        f"{infer16['fps']:.1f}", f"{infer16['median_ms']:.1f}", f"{infer16['p95_ms']:.1f}",
+        f"{infer16['backbone_median_ms']:.1f}", f"{100 * infer16['backbone_share']:.0f}",
+        f"{infer16['peak_mib'] / 1024:.1f}"]
+    assert _numbers(inference[1]) == [f"{infer_bf16['fps']:.1f}", f"{infer_bf16['median_ms']:.1f}",
+                                      f"{infer_bf16['p95_ms']:.1f}", f"{infer_bf16['peak_mib'] / 1024:.1f}"]
+    for cell, row in zip(train, (train16, train_bf16)):
+        assert _numbers(cell) == [f"{row['median_ms']:.0f}", f"{row['p95_ms']:.0f}", f"{row['peak_mib'] / 1024:.1f}"]
+    assert f"met: {infer16['fps']:.1f} (fp16), {infer_bf16['fps']:.1f} (bf16)" in gpu
+    assert _seed_table_rows(readme, 'whole tracker')[0] == (
+        f"{infer16['fps']:.1f} frames/s, {infer16['peak_mib'] / 1024:.1f} GiB")
+    assert _seed_table_rows(readme, 'one training iteration')[0] == (
+        f"{train16['median_ms']:.0f} ms, {train16['peak_mib'] / 1024:.1f} GiB")
+    window16, window_bf16 = (_row(training, layout='window14', size='800x1440', dtype=d) for d in ('fp16', 'bf16'))
+    assert _seed_table_rows(readme, 'S-ViT, 8-frame clip') == [
+        f"{window16['speedup']:.2f}x faster, same gradients ({_sci(window16['max_grad_diff'])})",
+        f"{window_bf16['speedup']:.2f}x"]
+
+
+def test_cuda_test_count_in_docs_is_what_the_check_collects():
+    """docs/gpu.md says how many tests `check_install.py --steps cuda-tests` collects: its files, ``-k cuda``."""
+    import subprocess
+    import sys
+    marked = re.compile(r'skipif\(\s*not torch\.cuda\.is_available\(\)')
+    files = sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / 'tests').rglob('test_*.py')
+                   if marked.search(p.read_text()))
+    proc = subprocess.run([sys.executable, '-m', 'pytest', *files, '-k', 'cuda', '--collect-only', '-q', '-p',
+                           'no:cacheprovider'], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    collected = re.search(r'(\d+)/\d+ tests collected', proc.stdout)
+    assert proc.returncode == 0 and collected, proc.stdout[-2000:]
+    quoted = re.search(r'--steps\s+cuda-tests` collects (\d+) tests today',
+                       (REPO_ROOT / 'docs' / 'gpu.md').read_text())
+    assert quoted and quoted.group(1) == collected.group(1)
