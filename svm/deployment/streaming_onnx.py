@@ -28,8 +28,8 @@ entry, which ``'fifo'`` overwrites and ``'merge'`` first averages into the next-
 the ring buffer of PyTorch's :class:`~svm.models.layers.kv_memory.KVMemory`, slot for slot. The policy
 is part of the graph (metadata ``svm.memory_policy``). A new video starts again from zeros and count 0.
 
-The graph calls the model's own code: :class:`StreamingStep` runs ``SViT.forward(frame, memories=...)``,
-whose blocks use an ``ExplicitKVMemory`` built on the input tensors in place of their own memory, and
+The graph calls the model's own code: :class:`StreamingStep` runs ``SViT.forward(frame, state=...)`` with a
+:class:`~svm.models.layers.kv_memory.StreamingState` of ``ExplicitKVMemory`` built on the input tensors, and
 traces it with ``torch.onnx.export``. onnx and onnxruntime (requirements/optional_deploy.txt) are
 imported only by the functions that need them.
 """
@@ -41,7 +41,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from svm.models.layers.kv_memory import MEMORY_POLICIES, ExplicitKVMemory
+from svm.models.layers.kv_memory import MEMORY_POLICIES, ExplicitKVMemory, StreamingState
 
 MEMORY_LAYOUT = ('(2, B, L, Hp, Wp, C): [0] keys, [1] values; slot s = [:, :, s], a frame\'s keys/values on the '
                  '(window-padded) patch map, channel = head * head_dim + d; slot s holds a frame iff '
@@ -54,8 +54,8 @@ class StreamingStep(nn.Module):
     """One streaming step of an SViT (and a neck on its outputs) with the memory given and returned:
     ``(frame, count, *memories) -> (*outputs, *new_memories, count + 1)`` (see the module docstring).
 
-    The backbone's own memories are not touched (nor used), so the same modules also run PyTorch's
-    streaming mode beside it. The policy and L are those of the backbone's memories.
+    The backbone's own streaming state is not touched (nor used), so the same modules also run PyTorch's
+    streaming mode beside it. The policy and L are the backbone's.
 
     Args:
         backbone: an SViT with ``attn_mode`` 'stream' (or 'space', which has no memory).
@@ -68,13 +68,9 @@ class StreamingStep(nn.Module):
             raise ValueError("attn_mode='clip' attends to the whole clip and has no streaming step to export")
         self.backbone = backbone
         self.neck = neck
-        self.memory_blocks = tuple(i for i, blk in enumerate(backbone.blocks) if blk.attn.memory is not None)
-        memories = [backbone.blocks[i].attn.memory for i in self.memory_blocks]
-        self.memory_len = memories[0].capacity if memories else 0
-        policies = {m.policy for m in memories}
-        if len(policies) > 1:
-            raise ValueError(f'the blocks\' memories have different policies {sorted(policies)}')
-        self.memory_policy = policies.pop() if policies else 'fifo'
+        self.memory_blocks = tuple(i for i, memory in enumerate(backbone.init_state().memories) if memory is not None)
+        self.memory_len = backbone.memory_len if self.memory_blocks else 0
+        self.memory_policy = backbone.memory_policy
 
     def memory_shapes(self, batch: int, height: int, width: int) -> List[Tuple[int, ...]]:
         """The (2, B, L, Hp, Wp, C) shape of each memory input for frames of height x width."""
@@ -96,13 +92,14 @@ class StreamingStep(nn.Module):
                 [torch.zeros(s, device=device) for s in self.memory_shapes(batch, height, width)])
 
     def state_of_backbone(self) -> Tuple[Tensor, List[Tensor]]:
-        """``count`` and the memories of the backbone's own memories (after PyTorch streaming steps) in
+        """``count`` and the memories of the backbone's own streaming state (after PyTorch streaming steps) in
         this step's layout: a video streamed so far by PyTorch continues in the graph from here."""
-        memories = [self.backbone.blocks[i].attn.memory for i in self.memory_blocks]
-        if not memories:  # 'space': no memory, and nothing that counts frames
+        state = self.backbone.stream_state
+        if not self.memory_blocks:  # 'space': no memory, and nothing that counts frames
             return torch.zeros(1, dtype=torch.int64), []
-        return (torch.tensor([memories[0].num_appended], dtype=torch.int64),
-                [m.explicit_state() for m in memories])
+        count, = set(state.counts)  # explicit_state refuses streams of different counts
+        return (torch.tensor([count], dtype=torch.int64),
+                [state.memories[i].explicit_state() for i in self.memory_blocks])
 
     def input_names(self) -> List[str]:
         return ['frame', 'count'] + [f'memory_{i}' for i in self.memory_blocks]
@@ -125,7 +122,7 @@ class StreamingStep(nn.Module):
         explicit: List[Optional[ExplicitKVMemory]] = [None] * len(self.backbone.blocks)
         for i, memory in zip(self.memory_blocks, memories):
             explicit[i] = ExplicitKVMemory(memory, count, self.memory_policy)
-        outs = self.backbone(frame, memories=explicit)
+        outs, _ = self.backbone(frame, state=StreamingState(explicit))
         if self.neck is not None:
             outs = self.neck(outs)
         return (*outs, *(explicit[i].new_memory for i in self.memory_blocks), count + 1)
@@ -371,9 +368,8 @@ def with_memory_policy(step: StreamingStep, policy: str) -> StreamingStep:
     :func:`verify_streaming_onnx` that must disagree with a graph of another policy)."""
     check_memory_policy(policy)
     step = copy.deepcopy(step)
-    for i in step.memory_blocks:
-        step.backbone.blocks[i].attn.memory.policy = policy
-    step.memory_policy = policy
+    step.backbone.memory_policy = step.memory_policy = policy
+    step.backbone.stream_state = step.backbone.init_state()  # of the new policy
     return step
 
 

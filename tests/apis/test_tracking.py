@@ -110,8 +110,7 @@ def test_track_video_on_a_frame_folder_yields_tracks_per_frame_at_bounded_state(
         assert tracks.ids.dtype == tracks.labels.dtype == np.int64 and len(set(tracks.ids.tolist())) == n
         assert (tracks.labels == 0).all()  # one class
         # constant cost per frame: the backbone's memory and the tracker's history stop growing
-        assert [len(b.attn.memory) for b in tracker.detector.backbone.blocks] == \
-            [min(frame.index + 1, memory_len)] * len(tracker.detector.backbone.blocks)
+        assert tracker.detector.backbone.stream_state.lengths == (min(frame.index + 1, memory_len), )
         assert max((len(v) for t in tracker.tracker.tracks.values() for v in t.values() if isinstance(v, list)),
                    default=0) <= history_bound
         frames.append(frame)

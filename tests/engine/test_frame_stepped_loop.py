@@ -48,8 +48,9 @@ def test_split_clip_batch_gives_frame_t_of_every_clip():
 
 
 def memory_sizes(model) -> list:
-    """Frames held by the memory of each S-ViT block."""
-    return [len(blk.attn.memory) for blk in model.detector.backbone.blocks]
+    """Frames held by each block's memory of the S-ViT's own stream."""
+    state = model.detector.backbone.stream_state
+    return [max(memory.lengths, default=0) for memory in state.memories]
 
 
 class Recorder(Hook):

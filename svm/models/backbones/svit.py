@@ -13,7 +13,7 @@ import torch.nn.functional as F
 import torch.utils.checkpoint as cp
 from torch import Tensor, nn
 
-from ..layers import DropPath, KVMemory, ResBottleneckBlock, SpaceTimeAttention
+from ..layers import DropPath, KVMemory, ResBottleneckBlock, SpaceTimeAttention, StreamingState, StreamMemory
 from .clip_checkpoint import load_clip_visual
 
 logger = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 ARCH_SETTINGS = {
     'b16': dict(embed_dims=768, num_layers=12, num_heads=12, patch_size=16),
     'l14': dict(embed_dims=1024, num_layers=24, num_heads=16, patch_size=14),
+    # The tiny tracker of the CPU configs, demos and tests (no CLIP weights of this size).
+    'tiny': dict(embed_dims=32, num_layers=3, num_heads=2, patch_size=8),
 }
 OUT_TYPES = ('featmap', 'tokens')
 
@@ -39,7 +41,7 @@ class ResidualAttentionBlock(nn.Module):
         embed_dims: C.
         num_heads: number of heads.
         drop_path_rate: stochastic depth rate of both residual branches.
-        **attn_kwargs: attn_mode, window_size, memory_len, memory_policy, alpha_init, t2d_init.
+        **attn_kwargs: attn_mode, window_size, memory_len, alpha_init, t2d_init.
     """
 
     def __init__(self, embed_dims: int, num_heads: int, drop_path_rate: float = 0., **attn_kwargs) -> None:
@@ -52,10 +54,10 @@ class ResidualAttentionBlock(nn.Module):
                         c_proj=nn.Linear(4 * embed_dims, embed_dims)))
         self.drop_path = DropPath(drop_path_rate) if drop_path_rate > 0 else nn.Identity()
 
-    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool,
-                memory: Optional[KVMemory] = None) -> Tensor:
+    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int,
+                memory: Optional[StreamMemory] = None) -> Tensor:
         """x: (B * T, P + H * W, C) -> same shape; see :meth:`SpaceTimeAttention.forward`."""
-        x = x + self.drop_path(self.attn(self.ln_1(x), hw, num_frames, streaming, memory))
+        x = x + self.drop_path(self.attn(self.ln_1(x), hw, num_frames, memory))
         return x + self.drop_path(self.mlp(self.ln_2(x)))
 
 
@@ -63,17 +65,21 @@ class SViT(nn.Module):
     """S-ViT backbone in the layout and parameter names of CLIP's visual tower (docs/model.md, "S-ViT, the encoder").
 
     Input and modes:
-      - ``(B, C, H, W)``: one streaming step, frame t of B videos. 'stream' blocks append the frame's
-        keys/values to their memory and attend to the memory (call :meth:`reset_memory` at each new
-        video). 'clip' cannot stream.
+      - ``(B, C, H, W)``: one streaming step, the next frame of each of B streams. 'stream' blocks append
+        the frames' keys/values to the streams' memory and attend to it. The memory is a
+        :class:`StreamingState`: the backbone's own by default (call :meth:`reset_memory` at each new
+        video), or one given as ``state`` (:meth:`init_state`), e.g. to serve several sets of streams with
+        one model: ``outs, state = backbone(frames, state=state)``; ``state.reset(indices)`` starts new
+        videos in some streams while the others keep their memory. 'clip' cannot stream.
       - ``(B, T, C, H, W)``: a clip at once (parallel mode), from an empty memory. 'stream' lets frame t
         attend to frames t - L < tau <= t with stop-gradient keys/values, which equals streaming the
         clip frame by frame when memory_len >= T (and the 'fifo' policy otherwise); 'clip' attends to
-        the whole clip; 'space' treats the frames independently. Parallel mode leaves the memory empty.
+        the whole clip; 'space' treats the frames independently. Parallel mode neither reads nor changes
+        any streaming state.
 
     Args:
-        arch: 'b16' (ViT-B/16), 'l14' (ViT-L/14) or a dict with embed_dims, num_layers, num_heads,
-            patch_size.
+        arch: 'b16' (ViT-B/16), 'l14' (ViT-L/14), 'tiny' (width 32, 3 blocks, 2 heads, patch 8) or a dict
+            with embed_dims, num_layers, num_heads, patch_size.
         img_size: pretraining image size; the position embedding has (img_size / patch_size)^2
             patch positions and is resized (bicubic) to the patch map of each input.
         in_channels: image channels.
@@ -133,6 +139,7 @@ class SViT(nn.Module):
         self.embed_dims, self.num_layers, self.patch_size = C, num_layers, p
         self.img_size = img_size
         self.attn_mode = attn_mode
+        self.memory_len, self.memory_policy = memory_len, memory_policy
         self.with_cls_token = with_cls_token
         self.out_type = out_type
         self.out_indices = tuple(sorted({self._block_index(i, num_layers, 'out_indices') for i in out_indices}))
@@ -155,8 +162,7 @@ class SViT(nn.Module):
             resblocks=nn.ModuleList(
                 ResidualAttentionBlock(
                     C, arch['num_heads'], dpr[i], attn_mode=attn_mode, window_size=window_sizes[i],
-                    memory_len=memory_len, memory_policy=memory_policy, alpha_init=alpha_init,
-                    t2d_init=t2d_init)
+                    memory_len=memory_len, alpha_init=alpha_init, t2d_init=t2d_init)
                 for i in range(num_layers))))
         self.conv_blocks = nn.ModuleDict({
             str(self._block_index(i, num_layers, 'residual_block_indices')): ResBottleneckBlock(C, C // 2)
@@ -164,6 +170,7 @@ class SViT(nn.Module):
         })
         self.out_norms = nn.ModuleList(nn.LayerNorm(C) for _ in self.out_indices)
         self._pos_cache: Dict[tuple, Tensor] = {}
+        self.stream_state = self.init_state()  # of the calls without a state of their own
 
     @staticmethod
     def _parse_arch(arch: Union[str, dict]) -> dict:
@@ -209,17 +216,28 @@ class SViT(nn.Module):
         if self.pretrained is not None:
             logger.info(load_clip_visual(self, self.pretrained).summary())
 
+    def init_state(self) -> StreamingState:
+        """An empty streaming state for this backbone: a memory of ``memory_len`` frames for each 'stream'
+        block (none for 'space'; 'clip' cannot stream). Its buffers are allocated at the first frame, for
+        the number of streams, frame size, dtype and device of that frame."""
+        return StreamingState([KVMemory(self.memory_len, self.memory_policy) if blk.attn.attn_mode == 'stream'
+                               else None for blk in self.blocks])
+
     def reset_memory(self) -> None:
-        """Forget all frames (at a new video or clip)."""
-        for blk in self.blocks:
-            if blk.attn.memory is not None:
-                blk.attn.memory.reset()
+        """Forget all frames of the backbone's own streaming state (at a new video)."""
+        self.stream_state.reset()
 
     @property
     def memory_nbytes(self) -> int:
-        """Bytes of the key/value memory buffers of all blocks (:attr:`KVMemory.nbytes`): 0 before the
-        first streaming frame and for attn_mode 'space' and 'clip', which keep no memory."""
-        return sum(blk.attn.memory.nbytes for blk in self.blocks if blk.attn.memory is not None)
+        """Bytes of the key/value buffers of the backbone's own streaming state (:attr:`KVMemory.nbytes`): 0
+        before the first streaming frame and for attn_mode 'space' and 'clip', which keep no memory."""
+        return self.stream_state.nbytes
+
+    def _apply(self, fn, *args, **kwargs):
+        # .to(), .cuda(), .half() also move the frames the backbone's own state holds, so a video goes on
+        super()._apply(fn, *args, **kwargs)
+        self.stream_state.apply(fn)
+        return self
 
     def _pos_embed(self, h: int, w: int, dtype: torch.dtype) -> Tensor:
         """(P + h * w, C) position embedding for an h x w patch map, cached while it is not trained."""
@@ -242,35 +260,37 @@ class SViT(nn.Module):
             self._pos_cache[key] = out
         return out
 
-    def forward(self, x: Tensor, memories: Optional[Sequence[Optional[KVMemory]]] = None) -> Tuple[Tensor, ...]:
+    def forward(self, x: Tensor, state: Optional[StreamingState] = None
+                ) -> Union[Tuple[Tensor, ...], Tuple[Tuple[Tensor, ...], StreamingState]]:
         """
         Args:
-            x: (B, C, H, W), one streaming step, or (B, T, C, H, W), a clip (parallel mode).
-            memories: streaming only, one entry per block: a memory with :class:`KVMemory`'s interface
-                that the block uses instead of its own (e.g. an ``ExplicitKVMemory``, whose state is given
-                and returned as tensors: the ONNX export of svm/deployment/), or None for the block's own.
+            x: (B, C, H, W), one streaming step (the next frame of B streams), or (B, T, C, H, W), a clip
+                (parallel mode).
+            state: streaming only: the streams' state (:meth:`init_state`, or a :class:`StreamingState` of
+                other memories with :class:`~svm.models.layers.StreamMemory`'s interface, e.g. the tensors
+                in and out of the ONNX export in svm/deployment/); None for the backbone's own.
         Returns:
             One tensor per out index, after its LayerNorm, rows frame-major (b * T + t), N = B or B * T:
             (N, C, H/p, W/p) for out_type 'featmap', (N, 1 + h*w, C) for 'tokens' ((N, h*w, C) without
-            a class token).
+            a class token). With ``state``: ``(outputs, state)``.
         """
         if x.dim() == 4:
             if self.attn_mode == 'clip':
                 raise ValueError("attn_mode='clip' attends to the whole clip and cannot stream: give a "
                                  '(B, T, C, H, W) clip, not a (B, C, H, W) frame')
-            num_frames, streaming = 1, True
+            num_frames = 1
+            memories = (self.stream_state if state is None else state).memories
+            if len(memories) != self.num_layers:
+                raise ValueError(f'the state has {len(memories)} memories for {self.num_layers} blocks')
         elif x.dim() == 5:
-            if memories is not None:
-                raise ValueError('memories replace the blocks\' memories in streaming mode: give a (B, C, H, W) '
-                                 'frame, not a clip')
-            num_frames, streaming = x.shape[1], False
+            if state is not None:
+                raise ValueError('a streaming state serves (B, C, H, W) frames, one step at a time, not a clip')
+            num_frames = x.shape[1]
+            memories = (None, ) * self.num_layers
             x = x.flatten(0, 1)
-            self.reset_memory()
         else:
             raise ValueError(f'SViT takes (B, C, H, W) frames or (B, T, C, H, W) clips, got shape '
                              f'{tuple(x.shape)}')
-        if memories is not None and len(memories) != self.num_layers:
-            raise ValueError(f'memories has {len(memories)} entries for {self.num_layers} blocks')
 
         x = self.conv1(x)  # (N, C, h, w)
         N, C, h, w = x.shape
@@ -282,10 +302,10 @@ class SViT(nn.Module):
 
         outs = []
         for i, blk in enumerate(self.blocks):
-            if self.with_cp and not streaming and torch.is_grad_enabled():
-                x = cp.checkpoint(blk, x, (h, w), num_frames, streaming, use_reentrant=False)
+            if self.with_cp and memories[i] is None and torch.is_grad_enabled():
+                x = cp.checkpoint(blk, x, (h, w), num_frames, use_reentrant=False)
             else:
-                x = blk(x, (h, w), num_frames, streaming, None if memories is None else memories[i])
+                x = blk(x, (h, w), num_frames, memories[i])
             if str(i) in self.conv_blocks:
                 patches = x[:, num_prefix:].transpose(1, 2).reshape(N, C, h, w)
                 patches = self.conv_blocks[str(i)](patches).flatten(2).transpose(1, 2)
@@ -295,4 +315,4 @@ class SViT(nn.Module):
                 if self.out_type == 'featmap':
                     out = out[:, num_prefix:].transpose(1, 2).reshape(N, C, h, w)
                 outs.append(out)
-        return tuple(outs)
+        return tuple(outs) if state is None else (tuple(outs), state)

@@ -6,22 +6,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .kv_memory import (KVMemory, from_column_layout, from_row_layout, to_column_layout,
-                        to_row_layout)
+from .kv_memory import (StreamMemory, causal_frame_mask, column_frames, from_column_layout, from_row_layout,
+                        row_frames, to_column_layout, to_row_layout)
 
 ATTN_MODES = ('space', 'stream', 'clip')
 T2D_INITS = ('trunc_normal', 'release')
-
-
-def causal_frame_mask(num_frames: int, tokens_per_frame: int, memory_len: int,
-                      device: torch.device) -> Tensor:
-    """Boolean (T * n, T * n) mask letting frame t see frames t - L < tau <= t (True = attend).
-
-    This is what a streaming memory of length L holds at frame t under the 'fifo' policy.
-    """
-    frame = torch.arange(num_frames, device=device).repeat_interleave(tokens_per_frame)
-    delay = frame[:, None] - frame[None, :]
-    return (delay >= 0) & (delay < memory_len)
 
 
 class SpaceTimeAttention(nn.Module):
@@ -44,8 +33,7 @@ class SpaceTimeAttention(nn.Module):
         num_heads: number of heads.
         attn_mode: ``'space'``, ``'stream'`` or ``'clip'``.
         window_size: side of the square attention windows, or None for global attention.
-        memory_len: L, frames held by the memory ('stream').
-        memory_policy: ``'fifo'`` or ``'merge'`` (see :class:`KVMemory`).
+        memory_len: L, frames a 'stream' query sees in parallel mode (the memory's length when streaming).
         alpha_init: initial value of alpha.
         t2d_init: initialisation of T2D's new projections: ``'trunc_normal'`` (std 0.02, zero bias, as
             ViT heads) or ``'release'`` (the authors' release: xavier-uniform query (and key/value)
@@ -58,7 +46,6 @@ class SpaceTimeAttention(nn.Module):
                  attn_mode: str = 'stream',
                  window_size: Optional[int] = None,
                  memory_len: int = 32,
-                 memory_policy: str = 'fifo',
                  alpha_init: float = 1e-4,
                  t2d_init: str = 'trunc_normal') -> None:
         super().__init__()
@@ -92,24 +79,22 @@ class SpaceTimeAttention(nn.Module):
                 elif linear is not self.t2d_out_proj:  # 'release'; its output projection keeps nn.Linear's init
                     nn.init.xavier_uniform_(linear.weight)
                 nn.init.zeros_(linear.bias)
-        self.memory = KVMemory(memory_len, memory_policy) if attn_mode == 'stream' else None
 
     def extra_repr(self) -> str:
         return (f'embed_dims={self.embed_dims}, num_heads={self.num_heads}, attn_mode={self.attn_mode}, '
                 f'window_size={self.window_size}, memory_len={self.memory_len}')
 
-    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int, streaming: bool,
-                memory: Optional[KVMemory] = None) -> Tensor:
+    def forward(self, x: Tensor, hw: Tuple[int, int], num_frames: int,
+                memory: Optional[StreamMemory] = None) -> Tensor:
         """
         Args:
             x: (B * T, P + H * W, C) normalised tokens, frame-major rows, P = 0 or 1 class token
                 (windowed blocks take no class token).
             hw: (H, W), the patch map size.
             num_frames: T (1 when streaming).
-            streaming: True for one frame of a video whose previous frames are in the memory.
-            memory: used by 'stream' when streaming, if given: a memory with :class:`KVMemory`'s interface
-                in place of the block's own, e.g. an :class:`~svm.models.layers.kv_memory.ExplicitKVMemory` whose
-                keys/values are given and returned as tensors (the ONNX export of the streaming step).
+            memory: 'stream' only: the block's memory of B streams, for one streaming step (T = 1): the
+                frame's keys and values are appended to it and T2D attends to what it holds. Without it,
+                'stream' attends causally within the T frames given (parallel mode).
         Returns:
             (B * T, P + H * W, C).
         """
@@ -121,7 +106,7 @@ class SpaceTimeAttention(nn.Module):
             y, patches, k, v = self._window_attention(x, hw)
         y = self.out_proj(y)
         if self.attn_mode != 'space':
-            o_t = self._t2d(patches, k, v, hw, num_frames, streaming, memory)
+            o_t = self._t2d(patches, k, v, hw, num_frames, memory)
             y[:, num_prefix:] += self.t2d_alpha * self.t2d_out_proj(o_t)  # the class token has no T2D
         return y
 
@@ -163,34 +148,36 @@ class SpaceTimeAttention(nn.Module):
         return y, patches, qkv[..., 1, :, :], qkv[..., 2, :, :]
 
     def _t2d(self, patches: Tensor, k: Tensor, v: Tensor, hw: Tuple[int, int], num_frames: int,
-             streaming: bool, memory: Optional[KVMemory] = None) -> Tensor:
+             memory: Optional[StreamMemory] = None) -> Tensor:
         """T2D of the map's queries; returns o_th + o_tw, (N, H * W, C), before the output projection.
 
         Args:
             patches: (N, nh, wh, nw, ww, C), the normalised (padded) patch map in windows.
             k, v: (N, nh, wh, nw, ww, heads, hd), the block's keys and values of the same tokens.
-            memory: when streaming, the memory to use instead of ``self.memory`` (see :meth:`forward`).
+            memory: the streams' memory for a streaming step (see :meth:`forward`).
         """
         (H, W), (N, nh, wh, nw, ww, heads, head_dim) = hw, k.shape
         B, T = N // num_frames, num_frames
         map_shape = (B, T, nh, wh, nw, ww, heads, head_dim)
         q = self.t2d_q_proj(patches).view(map_shape)
         col_mask = row_mask = None
-        if self.attn_mode == 'clip':  # own keys/values, with gradient, all frames
-            k, v = self.t2d_kv_proj(patches).view(*map_shape[:6], 2, heads, head_dim).unbind(6)
-        elif not streaming:  # parallel 'stream': stop-gradient keys/values, frame t sees the L up to t
-            k, v = k.detach().view(map_shape), v.detach().view(map_shape)
-            if T > 1:
-                col_mask = causal_frame_mask(T, wh, self.memory_len, k.device)
-                row_mask = causal_frame_mask(T, ww, self.memory_len, k.device)
-        if self.attn_mode == 'stream' and streaming:
+        if memory is not None:
+            if self.attn_mode != 'stream':
+                raise ValueError(f"a memory serves attn_mode 'stream', not {self.attn_mode!r}")
             if T != 1:
-                raise ValueError(f'streaming takes one frame per video, got {T}')
-            memory = self.memory if memory is None else memory
+                raise ValueError(f'streaming takes one frame per stream, got {T}')
             memory.append(k, v)
             k_col, v_col, k_row, v_row = memory.read()
-            col_mask, row_mask = memory.read_masks()  # None, None unless the memory has empty slots
+            col_mask, row_mask = memory.read_masks()  # None, None unless some stream has empty slots
         else:
+            if self.attn_mode == 'clip':  # own keys/values, with gradient, all frames
+                k, v = self.t2d_kv_proj(patches).view(*map_shape[:6], 2, heads, head_dim).unbind(6)
+            else:  # parallel 'stream': stop-gradient keys/values, frame t sees the L up to t
+                k, v = k.detach().view(map_shape), v.detach().view(map_shape)
+                if T > 1:
+                    cols, rows = column_frames(T, wh, k.device), row_frames(T, ww, k.device)
+                    col_mask = causal_frame_mask(cols, cols, self.memory_len)
+                    row_mask = causal_frame_mask(rows, rows, self.memory_len)
             k_col, v_col, k_row, v_row = (to_column_layout(k), to_column_layout(v), to_row_layout(k),
                                           to_row_layout(v))
         o_col = F.scaled_dot_product_attention(to_column_layout(q), k_col, v_col, attn_mask=col_mask)

@@ -50,7 +50,7 @@ for i, out in enumerate(parallel):
     streamed = torch.stack([step[i] for step in steps], 1).flatten(0, 1)
     torch.testing.assert_close(out, streamed, atol=1e-5, rtol=0)
 assert (parallel[-1][1] - frame_based[-1][1]).abs().max() > 1e-2  # frame 1 saw frame 0
-assert model.memory_nbytes == 2 * 2 * 2 * 4 * 16 * 32 * 4  # blocks x layouts x (k, v) x L x 4 x 4 x C fp32
+assert model.memory_nbytes == 2 * 2 * 4 * 16 * 32 * 4  # blocks x (k, v) x L x 4 x 4 x C fp32, one copy
 
 for feature in ('svm.apis', 'svm.registry', 'svm.evaluation', 'svm.models.mot'):
     try:

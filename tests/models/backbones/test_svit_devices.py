@@ -1,8 +1,6 @@
-"""S-ViT on a CUDA GPU: autocast, parallel == streaming, the fused SDPA kernels with the causal frame mask,
-the key/value memory on the device. Skipped, with the reason, where there is no CUDA GPU.
-
-Each test calls a ``check_*`` function of the device, so that the same checks also run on the CPU
-(where bf16 autocast and SDPA's math backend exist) when the tests are changed.
+"""S-ViT on each device, the CPU and a CUDA GPU: autocast, parallel == streaming, the fused SDPA kernels with
+the causal frame mask, the key/value memory on the device, a streaming state moved mid-video. The CUDA cases
+are skipped, with the reason, where there is no CUDA GPU; the same test bodies run on the CPU everywhere.
 """
 from typing import Sequence
 
@@ -10,10 +8,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from svm.analysis.timing import DTYPES, autocast
+from svm.benchmark.timing import DTYPES, autocast
 from svm.models.backbones import SViT
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a CUDA GPU')
+DEVICES = ['cpu', pytest.param('cuda', marks=needs_cuda)]
 
 # head dim 16: the fused kernels need a multiple of 8
 TINY = dict(embed_dims=64, num_layers=2, num_heads=4, patch_size=4)
@@ -113,55 +112,96 @@ def check_sdpa_backends_match_math(device: str, backends: Sequence, dtype: str =
     assert max(errors) < SDPA_TOLERANCE[dtype], errors
 
 
-def check_memory_on_device(device: str, dtype: str = 'fp16') -> None:
-    """After streaming frames under autocast, every block's key/value buffers are on the device, in the
-    autocast dtype, of the size :attr:`SViT.memory_nbytes` adds up: blocks x 2 layouts x (k, v) x L x
-    padded tokens x C x bytes per element."""
+def check_memory_on_device(device: str, dtype: str) -> None:
+    """After streaming frames under autocast, every block's key/value buffer is on the device, in the
+    autocast dtype, of the size :attr:`SViT.memory_nbytes` adds up: blocks x (k, v) x L x padded tokens x C x
+    bytes per element (one copy, read along both T2D axes)."""
     L, window = 3, 4
     model = tiny_svit(window, memory_len=L, memory_policy='merge', device=device)
     assert model.memory_nbytes == 0
     with torch.no_grad(), autocast(device, dtype):
         for _ in range(L + 1):  # one frame past capacity: the merge policy runs on the device
             model(torch.randn(1, 3, 32, 48, device=device))
-    expected_dtype = {'fp16': torch.float16, 'bf16': torch.bfloat16}[dtype]
+    expected_dtype = DTYPES[dtype]
     element = torch.finfo(expected_dtype).bits // 8
     padded_tokens = 8 * 12  # the 8 x 12 patch map, already whole windows of 4
-    assert model.memory_nbytes == 2 * 2 * 2 * L * padded_tokens * TINY['embed_dims'] * element
-    for blk in model.blocks:
-        memory = blk.attn.memory
-        assert len(memory) == L
-        for buf in (memory._columns, memory._rows):
-            assert buf.device.type == torch.device(device).type and buf.dtype == expected_dtype
-            assert torch.isfinite(buf).all()
+    assert model.memory_nbytes == 2 * 2 * L * padded_tokens * TINY['embed_dims'] * element
+    state = model.stream_state
+    assert state.lengths == (L, )
+    for memory in state.memories:
+        buf = memory._buffer
+        assert buf.device.type == torch.device(device).type and buf.dtype == expected_dtype
+        assert torch.isfinite(buf).all()
 
 
-@needs_cuda
+def check_state_moves_mid_video(device: str) -> None:
+    """Three frames on the CPU, then the model (with its own state) and an explicit state move to ``device``
+    and the video goes on: the outputs equal the video streamed on the CPU throughout."""
+    model = tiny_svit(window_size=4, memory_len=4)
+    video = torch.randn(1, 6, 3, 32, 48)
+    with torch.no_grad():
+        expected = stream(model, video)[-1]
+        model.reset_memory()
+        state = model.init_state()
+        own = [model(video[:, t])[-1] for t in range(3)]
+        explicit = [model(video[:, t], state=state)[0][-1] for t in range(3)]
+        model.to(device)
+        state.to(device)
+        frames = video.to(device)
+        own += [model(frames[:, t])[-1].cpu() for t in range(3, 6)]
+        explicit += [model(frames[:, t], state=state)[0][-1].cpu() for t in range(3, 6)]
+    torch.testing.assert_close(torch.cat(own), expected, atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.cat(explicit), expected, atol=1e-5, rtol=0)
+
+
+def low_precision(device: str, dtype: str) -> None:
+    """Skip where the device has no autocast to ``dtype``."""
+    if device == 'cuda' and dtype == 'bf16' and not torch.cuda.is_bf16_supported():
+        pytest.skip('this GPU has no bf16')
+
+
+@pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('window_size', [0, 4])
 @pytest.mark.parametrize('dtype', ['fp16', 'bf16'])
-def test_autocast_close_to_fp32(dtype, window_size, no_tf32):
-    if dtype == 'bf16' and not torch.cuda.is_bf16_supported():
-        pytest.skip('this GPU has no bf16')
-    check_autocast_close_to_fp32('cuda', dtype, window_size)
+def test_autocast_close_to_fp32(device, dtype, window_size, no_tf32):
+    low_precision(device, dtype)
+    check_autocast_close_to_fp32(device, dtype, window_size)
 
 
-@needs_cuda
+@pytest.mark.parametrize('device', DEVICES)
 @pytest.mark.parametrize('window_size, memory_len', [(0, 4), (4, 4), (4, 2)])
-def test_parallel_equals_streaming(window_size, memory_len, no_tf32):
-    check_parallel_equals_streaming('cuda', window_size, memory_len)
+def test_parallel_equals_streaming(device, window_size, memory_len, no_tf32):
+    check_parallel_equals_streaming(device, window_size, memory_len)
 
 
-@needs_cuda
+# the fused kernels of each device: CUDA's flash takes no boolean mask (with it allowed, the masked calls fall
+# back to the efficient kernel and the unmasked ones, space attention and full-memory streaming T2D, use
+# flash); the CPU has a flash kernel only
+FUSED_KERNELS = [pytest.param('cpu', ('FLASH_ATTENTION', ), id='cpu-flash'),
+                 pytest.param('cuda', ('EFFICIENT_ATTENTION', ), marks=needs_cuda, id='cuda-efficient'),
+                 pytest.param('cuda', ('FLASH_ATTENTION', 'EFFICIENT_ATTENTION'), marks=needs_cuda,
+                              id='cuda-flash-efficient')]
+
+
+@pytest.mark.parametrize('device,kernels', FUSED_KERNELS)
 @pytest.mark.parametrize('dtype', ['fp16', 'bf16'])
-@pytest.mark.parametrize('kernels', [('EFFICIENT_ATTENTION', ), ('FLASH_ATTENTION', 'EFFICIENT_ATTENTION')])
-def test_fused_sdpa_with_causal_mask_matches_math(kernels, dtype):
-    """Flash takes no boolean mask: with it allowed, the masked calls fall back to the efficient kernel and
-    the unmasked ones (space attention, streaming T2D) use flash."""
+def test_fused_sdpa_with_causal_mask_matches_math(device, kernels, dtype):
     attention = pytest.importorskip('torch.nn.attention', reason='torch.nn.attention.sdpa_kernel needs torch 2.3')
-    if dtype == 'bf16' and not torch.cuda.is_bf16_supported():
-        pytest.skip('this GPU has no bf16')
-    check_sdpa_backends_match_math('cuda', [getattr(attention.SDPBackend, name) for name in kernels], dtype)
+    low_precision(device, dtype)
+    check_sdpa_backends_match_math(device, [getattr(attention.SDPBackend, name) for name in kernels], dtype)
+
+
+@pytest.mark.parametrize('device', DEVICES)
+@pytest.mark.parametrize('dtype', ['fp16', 'bf16'])
+def test_kv_memory_on_device(device, dtype):
+    low_precision(device, dtype)
+    check_memory_on_device(device, dtype)
 
 
 @needs_cuda
-def test_kv_memory_on_cuda():
-    check_memory_on_device('cuda')
+def test_streaming_state_moves_to_cuda_mid_video(no_tf32):
+    check_state_moves_mid_video('cuda')
+
+
+def test_streaming_state_moves_within_the_cpu():
+    check_state_moves_mid_video('cpu')  # the same body; a move to the same device must change nothing
