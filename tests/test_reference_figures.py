@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from svm.analysis.logs import load_json_log
+from svm.analysis.analyze_logs import load_json_log
 from svm.testing import REPO_ROOT, run_tool
 from svm.utils.reproducibility import describe_environment, environment
 
 PINS = REPO_ROOT / 'tests' / 'data' / 'reference_figures.json'
-CONFIG = 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py'
+CONFIG = 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py'
 SIZE = dict(width=160, height=96, num_frames=24)  # multiples of 32 for the generator; two clips per sequence
 EPOCHS = 3
 UPDATE = os.environ.get('SVM_UPDATE_REFERENCE_FIGURES') == '1'

@@ -11,7 +11,7 @@
    prints HOTA, MOTA and IDF1;
 4. tracks one validation sequence frame by frame with demo/mot_demo.py and writes a video of the
    tracks (boxes and ids);
-5. sweeps the test-time memory length of the tracker and plots it (tools/analysis_tools/memory_sweep.py);
+5. sweeps the test-time memory length of the tracker and plots it (tools/experiments/memory_sweep.py);
    skip with --no-memory-sweep;
 6. prints the figures beside the documented ones (docs/figures/demo.json: three training seeds and the
    environment that produced them) and this machine's environment, and says when they fall outside.
@@ -25,13 +25,13 @@ import json
 import os.path as osp
 import time
 
-from svm.analysis.logs import latest_test_metrics
+from svm.analysis.analyze_logs import latest_test_metrics
 from svm.utils.commands import command_threads, run_command
 from svm.utils.reproducibility import (compare_with_reference, describe_environment, environment, load_reference,
                                        same_environment)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-CONFIG = 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py'
+CONFIG = 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py'
 REFERENCE = 'docs/figures/demo.json'
 METRICS = ('HOTA', 'MOTA', 'IDF1', 'DetA', 'AssA', 'IDSW')
 
@@ -116,7 +116,7 @@ def main(argv=None):
     sweep = None
     if not args.no_memory_sweep:
         sweep_dir = osp.join(args.work_dir, 'memory_sweep')
-        run(['python', 'tools/analysis_tools/memory_sweep.py', args.config, '--checkpoint', weights,
+        run(['python', 'tools/experiments/memory_sweep.py', args.config, '--checkpoint', weights,
              '--work-dir', sweep_dir, '--memory-lens', *map(str, args.memory_lens)])
         with open(osp.join(REPO, sweep_dir, 'memory_sweep.json')) as f:
             sweep = json.load(f)

@@ -1,6 +1,6 @@
 """A tracker, an online recogniser or the two in one model run over a video source, its results drawn on every
-frame and written to a video (or shown): what demo/mot_demo.py, demo/recognition_demo.py and demo/unified_demo.py
-do.
+frame and written to a video (or shown): what demo/mot_demo.py, demo/recognition_demo.py and
+demo/track_recognition_demo.py do.
 
 Both read the source one frame at a time, so memory stays constant however long the video is; Ctrl-C (or
 ``max_frames``) stops a live source and what was processed so far is written.
@@ -23,7 +23,7 @@ RANDOM_WEIGHTS_WARNING = ('WARNING: no --checkpoint: the {what} has random weigh
                           'nothing; this only checks the install and the video source. Give --checkpoint CKPT '
                           'for real results.')
 from .online_recognition import OnlineRecognizer, recognize_video
-from .track_recognition import track_and_recognize
+from .track_recognition import inference_track_recognizer
 from .tracking import Tracks, track_video
 from .video_sources import FrameProgress, SourceLike, VideoSource, open_video_source
 
@@ -253,8 +253,8 @@ def write_tracked_action_video(model: torch.nn.Module,
                                topk: int = 1,
                                max_frames: Optional[int] = None) -> Dict:
     """Track a video source and recognise its action from one backbone pass per frame
-    (:func:`svm.apis.track_and_recognize`); draw each track as a box with its id and the current top-k in the
-    corner; write (``out``, at ``fps``: default the source's, else 25) or show the video (q stops).
+    (:func:`svm.apis.inference_track_recognizer`); draw each track as a box with its id and the current top-k
+    in the corner; write (``out``, at ``fps``: default the source's, else 25) or show the video (q stops).
 
     Progress as :func:`write_tracked_video`. Returns ``num_frames``, ``num_tracks`` (distinct ids) and ``topk``
     (the top-k after the last frame).
@@ -268,7 +268,7 @@ def write_tracked_action_video(model: torch.nn.Module,
 
     def drawn_frames():
         nonlocal last
-        for frame in track_and_recognize(model, source, score_thr=score_thr, topk=topk, max_frames=max_frames):
+        for frame in inference_track_recognizer(model, source, score_thr=score_thr, topk=topk, max_frames=max_frames):
             ids.update(frame.tracks.ids.tolist())
             last = frame.topk
             yield draw_tracks_and_topk(frame.image, frame.tracks.bboxes, frame.tracks.ids, frame.topk)

@@ -1,9 +1,10 @@
-"""Tracking and online action recognition from one backbone pass per frame (a
-:class:`svm.models.mot.StreamingByteTrackRecognizer`), and the two separate models it replaces.
+"""Track recognition: tracking and online action recognition from one backbone pass per frame (a track
+recognizer, :class:`svm.models.mot.StreamingByteTrackRecognizer`), and the two separate models it replaces.
 
-    from svm.apis import init_tracker, track_and_recognize
-    model = init_tracker('configs/unified/svm/bytetrack-action-head_svit-tiny_synthetic-mot-flow.py', 'unified.pth')
-    for frame in track_and_recognize(model, 'video.mp4', topk=2):   # or a folder, 0 (webcam), 'rtsp://...'
+    from svm.apis import inference_track_recognizer, init_tracker
+    model = init_tracker('configs/track_recognition/svm/bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py',
+                         'track_recognizer.pth')
+    for frame in inference_track_recognizer(model, 'video.mp4', topk=2):   # or a folder, 0 (webcam), 'rtsp://...'
         print(frame.index, frame.tracks.ids, frame.topk)
 """
 import copy
@@ -22,7 +23,7 @@ TopK = List[Tuple[Union[int, str], float]]
 
 
 class TrackedActionFrame(NamedTuple):
-    """One frame of :func:`track_and_recognize`: its 0-based index, the BGR image as read, its tracks, the
+    """One frame of :func:`inference_track_recognizer`: its 0-based index, the BGR image as read, its tracks, the
     action scores (num_classes,) over the window of frames it ends, and their top-k as (class index or name,
     score) pairs."""
     index: int
@@ -32,17 +33,17 @@ class TrackedActionFrame(NamedTuple):
     topk: TopK
 
 
-def _check_unified(model: torch.nn.Module, caller: str) -> None:
+def _check_track_recognizer(model: torch.nn.Module, caller: str) -> None:
     if not hasattr(model, 'cfg') or not hasattr(model, 'action_head'):
         raise TypeError(f'{caller} needs a tracker with an action head (StreamingByteTrackRecognizer) from '
                         f'svm.apis.init_tracker, got {type(model).__name__}')
 
 
-def track_and_recognize(model: torch.nn.Module,
-                        source: Union[SourceLike, VideoSource, Iterable[np.ndarray]],
-                        score_thr: float = 0.0,
-                        topk: int = 1,
-                        max_frames: Optional[int] = None) -> Iterator[TrackedActionFrame]:
+def inference_track_recognizer(model: torch.nn.Module,
+                               source: Union[SourceLike, VideoSource, Iterable[np.ndarray]],
+                               score_thr: float = 0.0,
+                               topk: int = 1,
+                               max_frames: Optional[int] = None) -> Iterator[TrackedActionFrame]:
     """Track a video and recognise its action online, from one backbone pass per frame.
 
     Args:
@@ -53,13 +54,13 @@ def track_and_recognize(model: torch.nn.Module,
     Yields a :class:`TrackedActionFrame` per frame. As :func:`svm.apis.track_video`, each call starts a new
     video (the memory, the tracker and the action window are reset).
     """
-    _check_unified(model, 'track_and_recognize')
-    check_max_frames(max_frames, 'track_and_recognize')
-    frames = _frames_of(source, 'track_and_recognize')
-    return _track_and_recognize(model, frames, score_thr, min(topk, model.action_head.num_classes), max_frames)
+    _check_track_recognizer(model, 'inference_track_recognizer')
+    check_max_frames(max_frames, 'inference_track_recognizer')
+    frames = _frames_of(source, 'inference_track_recognizer')
+    return _track_recognition_frames(model, frames, score_thr, min(topk, model.action_head.num_classes), max_frames)
 
 
-def _track_and_recognize(model, frames, score_thr: float, k: int,
+def _track_recognition_frames(model, frames, score_thr: float, k: int,
                          max_frames: Optional[int]) -> Iterator[TrackedActionFrame]:
     class_names = model.cfg.get('action_classes')
     for index, image, frame_sample in _stream(model, frames, max_frames):
@@ -73,13 +74,13 @@ def _track_and_recognize(model, frames, score_thr: float, k: int,
 def recognizer_frame_pipeline(cfg) -> List[dict]:
     """The per-frame transforms of an online recogniser that sees frames as a MOT config's test pipeline
     resizes them: its ``Resize`` steps as mmaction2's (same scale and aspect rule). Padding is left out: with
-    frame sizes that are multiples of the size divisor (as in configs/unified/svm/) it changes nothing."""
+    frame sizes that are multiples of the size divisor (as in configs/track_recognition/svm/) it changes nothing."""
     return [dict(type='Resize', scale=step['scale'], keep_ratio=step.get('keep_ratio', False))
             for step in pipeline_steps(frame_pipeline(cfg)) if step['type'] == 'Resize']
 
 
 def separate_models(model: torch.nn.Module) -> Tuple[torch.nn.Module, OnlineRecognizer]:
-    """The two models that a unified one replaces, with its weights, each with a backbone (and memory) of its own:
+    """The two models that a track recognizer replaces, with its weights, each with a backbone (and memory) of its own:
 
     - the tracker alone: a ``StreamingByteTrack`` of the same config without the action head;
     - the recogniser alone: an ``SViTRecognizer`` whose backbone is the tracker's in token mode and whose head
@@ -87,14 +88,14 @@ def separate_models(model: torch.nn.Module) -> Tuple[torch.nn.Module, OnlineReco
       frames resized as the tracker resizes them (:func:`recognizer_frame_pipeline`) and normalised with the
       tracker's statistics.
 
-    Given the same frames, their tracks and scores equal the unified model's (tests/apis); each frame costs
-    them two backbone passes. Both are in eval mode on the unified model's device.
+    Given the same frames, their tracks and scores equal the track recognizer's (tests/apis); each frame costs
+    them two backbone passes. Both are in eval mode on the track recognizer's device.
     """
-    _check_unified(model, 'separate_models')
+    _check_track_recognizer(model, 'separate_models')
     from mmaction.registry import MODELS as MMACTION_MODELS
     cfg = copy.deepcopy(model.cfg)
-    unified = cfg.model
-    cfg.model = dict(unified, type='StreamingByteTrack')
+    joint = cfg.model
+    cfg.model = dict(joint, type='StreamingByteTrack')
     for key in ('action_head', 'action_window'):
         cfg.model.pop(key, None)
     state = model.state_dict()
@@ -102,11 +103,11 @@ def separate_models(model: torch.nn.Module) -> Tuple[torch.nn.Module, OnlineReco
     tracker = init_tracker(cfg, device=device)
     tracker.load_state_dict({k: v for k, v in state.items() if not k.startswith('action_head.')}, strict=True)
 
-    backbone = dict(unified.detector.backbone, out_type='tokens', pretrained=None)
+    backbone = dict(joint.detector.backbone, out_type='tokens', pretrained=None)
     backbone.pop('init_cfg', None)
-    preprocessor = unified.data_preprocessor
+    preprocessor = joint.data_preprocessor
     recognizer_cfg = dict(
-        type='SViTRecognizer', backbone=backbone, cls_head=unified.action_head,
+        type='SViTRecognizer', backbone=backbone, cls_head=joint.action_head,
         data_preprocessor=dict(type='ActionDataPreprocessor', mean=preprocessor.mean, std=preprocessor.std,
                                format_shape='NCTHW'))  # frames come RGB: no channel swap
     with DefaultScope.overwrite_default_scope('mmaction'):

@@ -2,12 +2,12 @@
 a stream, one frame at a time.
 
     from svm.apis import init_tracker, track_video
-    tracker = init_tracker('configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py', 'epoch_15.pth')
+    tracker = init_tracker('configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py', 'epoch_15.pth')
     for index, image, tracks in track_video(tracker, 'video.mp4'):   # or a folder, 0 (webcam), 'rtsp://...'
         print(index, tracks.ids, tracks.bboxes)
 
 A tracker with an action head (:class:`svm.models.mot.StreamingByteTrackRecognizer`) also scores the video's
-action online, from the same backbone pass: :func:`svm.apis.track_and_recognize`.
+action online, from the same backbone pass: :func:`svm.apis.inference_track_recognizer`.
 
 Each frame goes through the config's test pipeline (as ``tools/test.py`` reads it, with the image given
 instead of loaded), the streaming backbone (one step: its memory holds at most ``memory_len`` frames) and
@@ -29,8 +29,8 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose, default_collate
 from mmengine.registry import DefaultScope, init_default_scope
-from mmengine.utils import import_modules_from_strings
 
+from svm.models.builder import build_model_from_cfg
 from svm.utils.checkpoint import check_checkpoint_fits, load_checkpoint_file
 from .video_sources import SourceLike, VideoSource, check_max_frames, open_video_source
 
@@ -78,13 +78,8 @@ def init_tracker(config: Union[str, Path, Config],
         config = copy.deepcopy(config)
     if cfg_options:
         config.merge_from_dict(cfg_options)
-    if config.get('custom_imports'):
-        import_modules_from_strings(**config.custom_imports)
-    from mmdet.registry import MODELS
-    scope = config.get('default_scope', 'mmdet')
-    init_default_scope(scope)
-    with DefaultScope.overwrite_default_scope(scope):
-        model = MODELS.build(config.model)
+    init_default_scope(config.get('default_scope', 'mmdet'))  # the test pipeline is built in it too
+    model = build_model_from_cfg(config)
     if not hasattr(model, 'tracker'):
         raise TypeError(f'{config.filename or "config"}: model {type(model).__name__} is not a tracker '
                         '(no .tracker): use a MOT config')

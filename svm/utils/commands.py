@@ -1,5 +1,5 @@
 """Run a step of a demo pipeline as the command a user would type (tools/demo_main.py,
-tools/unified_demo_main.py): printed first, then run from the repository root with this interpreter."""
+tools/track_recognition_demo_main.py): printed first, then run from the repository root with this interpreter."""
 import os
 import subprocess
 import sys

@@ -29,7 +29,6 @@ wrong, on a broken install.
 """
 import glob
 import json
-import logging
 import os
 import os.path as osp
 import re
@@ -47,14 +46,16 @@ from pathlib import Path
 from statistics import median
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from .table import markdown_table
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 PAPER_CONFIG = 'configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py'
 RELEASE_CONFIG = 'configs/mot/svm/bytetrack_svit-b16-release_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py'
 RELEASE_TEST_CONFIG = ('configs/mot/svm/bytetrack_svit-b16-release_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-'
                        'motsynth_test-mot17halfval.py')
-RECOGNITION_CONFIG = 'configs/recognition/svm/svm_stream-b16_clip-pre_8x8x1_kinetics400-rgb.py'
-TINY_RECOGNITION_CONFIG = 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py'
+RECOGNITION_CONFIG = 'configs/recognition/svm/svm_stream-b16_clip-pre_8xb8-8x8x1-30e_kinetics400-rgb.py'
+TINY_RECOGNITION_CONFIG = 'configs/recognition/svm/svm_stream-tiny_1xb4-8x1x1-12e_toy-rgb.py'
 
 # The tiny S-ViT tracker of configs/mot/svm/bytetrack_svit-tiny_yolox_1xb2-2e_tinymot.py, as --cfg-options of a
 # ViT-B/16 MOT config (the dry run's model).
@@ -497,24 +498,19 @@ def environment_lines(env: Mapping[str, str]) -> List[str]:
 # ----------------------------------------------------------------------------------------------------------
 # the table
 
-def _cell(text: Any) -> str:
-    return str(text).replace('|', '\\|').replace('\n', ' ')
-
-
 def format_figures(result: StepResult) -> str:
     parts = [f'{k}: {v}' for k, v in result.figures.items()]
     parts += result.notes
     if result.status == FAIL and result.error:
         parts.append(f'error: {result.error}')
-    return '; '.join(_cell(p) for p in parts)
+    return '; '.join(str(p) for p in parts)
 
 
 def format_table(results: Sequence[StepResult]) -> str:
     """One Markdown table: step, status, seconds, key figures."""
-    lines = ['| # | step | status | seconds | key figures |', '|---|---|---|---|---|']
-    for index, result in enumerate(results, 1):
-        lines.append(f'| {index} | {result.name} | {result.status} | {result.seconds:.1f} | {format_figures(result)} |')
-    return '\n'.join(lines)
+    return markdown_table(['#', 'step', 'status', 'seconds', 'key figures'],
+                          [[index, result.name, result.status, f'{result.seconds:.1f}', format_figures(result)]
+                           for index, result in enumerate(results, 1)])
 
 
 def format_report(env: Mapping[str, str], results: Sequence[StepResult], title: str) -> str:
@@ -900,25 +896,11 @@ class InstallCheck:
         if trained and osp.isfile(trained):
             return load_checkpoint_file(trained, map_location='cpu')['state_dict'], f'trained by step train-release ' \
                 f'({osp.basename(trained)}, EMA weights)'
-        import torch
-        from mmdet.registry import MODELS
-        from mmengine.logging import MMLogger
-        from mmengine.registry import init_default_scope
-
-        import svm  # noqa: F401  (registers svm's modules)
+        from svm.models.builder import build_model_from_cfg
         cfg = self.load_config(self.config('release_test'))
-        cfg.merge_from_dict(parse_cfg_options(['model.detector.backbone.pretrained=None',
-                                               *(TINY_TRACKER_OPTIONS if self.sizes.tiny else [])]))
-        init_default_scope('mmdet')
-        torch.manual_seed(0)
-        model = MODELS.build(cfg.model)
-        logger = MMLogger.get_current_instance()
-        level = logger.level
-        logger.setLevel(logging.WARNING)  # init_weights logs a paragraph per parameter
-        try:
-            model.init_weights()
-        finally:
-            logger.setLevel(level)
+        if self.sizes.tiny:
+            cfg.merge_from_dict(parse_cfg_options(TINY_TRACKER_OPTIONS))
+        model = build_model_from_cfg(cfg, seed=0, init_weights=True)  # no CLIP file read
         return model.state_dict(), 'a fresh model of the release test config (step train-release made no checkpoint)'
 
     def test_options(self, split: str = 'half-val') -> List[str]:

@@ -13,6 +13,8 @@ import platform
 from importlib import metadata
 from typing import Dict, List, Mapping, Optional, Sequence
 
+from .table import markdown_table
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 LOCK_FILE = osp.join(REPO_ROOT, 'requirements', 'locked_cpu.txt')
 # the packages whose versions move the figures, in the order they are printed
@@ -107,9 +109,7 @@ def compare_with_reference(result: Mapping[str, float], reference: Mapping, figu
     seeds, and a verdict: identical (same environment expected), within the range, or outside it (said plainly,
     naming the figures and how the environment differs)."""
     documented = reference['runs'].get(str(seed), {})
-    lines = [f'| figure | this run | documented, seed {seed} | documented, seeds '
-             f'{", ".join(sorted(reference["runs"]))} | |', '|---|---|---|---|---|']
-    outside, different = [], []
+    rows, outside, different = [], [], []
     for figure in figures:
         if figure not in result:
             continue
@@ -125,8 +125,10 @@ def compare_with_reference(result: Mapping[str, float], reference: Mapping, figu
             different.append(figure)
         counts = all(float(run[figure]).is_integer() for run in reference['runs'].values() if figure in run)
         fmt = '.0f' if counts else '.1f'
-        lines.append(f'| {figure} | {value:{fmt}} | {"-" if expected is None else format(expected, fmt)} | '
-                     f'{low:{fmt}} .. {high:{fmt}} | {mark} |')
+        rows.append([figure, f'{value:{fmt}}', '-' if expected is None else format(expected, fmt),
+                     f'{low:{fmt}} .. {high:{fmt}}', mark])
+    table = markdown_table(['figure', 'this run', f'documented, seed {seed}',
+                            f'documented, seeds {", ".join(sorted(reference["runs"]))}', ''], rows)
     same_env = same_environment(env, reference['environment'])
     if outside:
         verdict = (f'OUTSIDE the documented range: {", ".join(outside)}. '
@@ -139,4 +141,4 @@ def compare_with_reference(result: Mapping[str, float], reference: Mapping, figu
                    + ('' if same_env else ' (expected: the environment differs from the documented one)') + '.')
     else:
         verdict = 'Identical to the documented run.'
-    return '\n'.join(lines) + '\n' + verdict
+    return table + '\n' + verdict

@@ -1,11 +1,11 @@
-"""tools/analysis_tools/analyze_logs.py and svm/analysis/logs.py on json logs in mmengine's format."""
+"""tools/analysis_tools/analyze_logs.py and svm/analysis/analyze_logs.py on json logs in mmengine's format."""
 import json
 
 import numpy as np
 import pytest
 
-from svm.analysis.logs import (curve, format_train_time, latest_test_metrics, load_json_log, load_json_logs,
-                               match_keys, plot_curves, train_time_stats)
+from svm.analysis.analyze_logs import (curve, format_train_time, latest_test_metrics, load_json_log,
+                                       load_json_logs, match_keys, plot_curves, train_time_stats)
 from svm.testing import run_tool
 
 

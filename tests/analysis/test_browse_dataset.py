@@ -1,4 +1,4 @@
-"""tools/misc/browse_dataset.py and svm/analysis/browse.py: the training pipeline of the tiny MOT config on
+"""tools/misc/browse_dataset.py and svm/analysis/browse_dataset.py: the training pipeline of the tiny MOT config on
 tiny MOT data, and of the tiny recognition config on the toy videos, drawn as images."""
 import copy
 import json
@@ -7,7 +7,7 @@ import os.path as osp
 import cv2
 import numpy as np
 
-from svm.analysis.browse import browse_dataset, build_train_dataset, decode_instance_ids, draw_mot_sample
+from svm.analysis.browse_dataset import browse_dataset, build_train_dataset, decode_instance_ids, draw_mot_sample
 from svm.testing import TINY_MOT_CONFIG, TOY_RECOGNITION_CONFIG, run_tool, tiny_data_options
 from svm.utils.config_checks import resolve_config
 

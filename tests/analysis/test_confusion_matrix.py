@@ -1,4 +1,4 @@
-"""tools/analysis_tools/confusion_matrix.py and svm/analysis/confusion.py: known answers, and the pickle of
+"""tools/analysis_tools/confusion_matrix.py and svm/analysis/confusion_matrix.py: known answers, and the pickle of
 tools/test.py --out (mmaction2 ActionDataSamples dumped as dicts by mmengine's DumpResults)."""
 import json
 import pickle
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from svm.analysis.confusion import (action_results, confusion_matrix, confusion_of_results, normalize_rows,
-                                    num_classes_of, summarize)
+from svm.analysis.confusion_matrix import (action_results, confusion_matrix, confusion_of_results, normalize_rows,
+                                           num_classes_of, summarize)
 from svm.testing import TOY_RECOGNITION_CONFIG, run_tool
 from svm.utils.config_checks import resolve_config
 

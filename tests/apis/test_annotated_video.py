@@ -71,8 +71,8 @@ def test_unwritable_tracks_file_fails_before_the_first_frame(frames_dir, process
     assert processed == []
 
 
-def test_the_unified_writer_checks_its_video_too(frames_dir, processed, tmp_path, monkeypatch):
-    monkeypatch.setattr(annotated_video, 'track_and_recognize', lambda *a, **k: iter(()))
+def test_the_track_recognition_writer_checks_its_video_too(frames_dir, processed, tmp_path, monkeypatch):
+    monkeypatch.setattr(annotated_video, 'inference_track_recognizer', lambda *a, **k: iter(()))
     with pytest.raises(ValueError, match='OpenCV cannot write'):
         write_tracked_action_video(None, frames_dir, out=str(tmp_path / 'x.xyz'))
 

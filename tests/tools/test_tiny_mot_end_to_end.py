@@ -61,14 +61,13 @@ def test_tiny_tracker_trains_tests_and_scores(tiny_mot, tested):
 
 
 def test_memory_sweep_prints_a_table(trained, tmp_path):
-    proc = run_tool(['python', 'tools/analysis_tools/memory_sweep.py', TINY_MOT_CONFIG, '--checkpoint',
+    proc = run_tool(['python', 'tools/experiments/memory_sweep.py', TINY_MOT_CONFIG, '--checkpoint',
                      trained['ckpt'], '--memory-lens', '1', '4', '--work-dir', tmp_path, '--cfg-options',
                      *trained['opts']])
     lines = proc.stdout.strip().splitlines()
-    header = lines.index(next(line for line in lines if line.split()[:2] == ['memory_len', 'HOTA']))
-    rows = [line.split() for line in lines[header + 1:header + 3]]
-    assert lines[header].split() == ['memory_len', 'HOTA', 'MOTA', 'IDF1', 'DetA', 'AssA', 'IDSW']
-    assert [r[0] for r in rows] == ['1', '4'] and all(len(r) == 7 for r in rows)
+    header = lines.index('| memory_len | HOTA | MOTA | IDF1 | DetA | AssA | IDSW |')
+    rows = [line.strip('|').split('|') for line in lines[header + 2:header + 4]]
+    assert [r[0].strip() for r in rows] == ['1', '4'] and all(len(r) == 7 for r in rows)
     assert osp.isfile(osp.join(tmp_path, 'memory_sweep.json'))
     with open(osp.join(tmp_path, 'memory_sweep.png'), 'rb') as f:  # the plot too, no second command
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'

@@ -8,12 +8,12 @@ plot_curve draws each key in a panel of its own (training keys against the itera
 against the epoch or iteration they were computed at), one line per log; a key may be given by its last
 component (``HOTA`` for ``motchallenge-metric/HOTA``, ``top1`` for ``acc/top1``). cal_train_time prints
 the seconds per iteration (mean over epochs, slowest and fastest epoch, spread) and the estimated total.
-See svm/analysis/logs.py.
+See svm/analysis/analyze_logs.py.
 """
 import argparse
 from typing import Dict
 
-from svm.analysis.logs import format_train_time, load_json_logs, plot_curves, train_time_stats
+from svm.analysis.analyze_logs import format_train_time, load_json_logs, plot_curves, train_time_stats
 from svm.utils.user_errors import run_main
 
 

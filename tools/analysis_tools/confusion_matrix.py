@@ -8,7 +8,7 @@ Rows are true classes, columns predicted ones (the arg-max of each video's ``pre
 the rows normalised (and the counts); ``--json`` writes the counts, top-1, mean class accuracy and per-class
 recall and precision (default: beside the image). The config gives the number of classes
 (``model.cls_head.num_classes``); ``--label-file`` (one class name per line, in label order) their names.
-See svm/analysis/confusion.py.
+See svm/analysis/confusion_matrix.py.
 """
 import argparse
 import os.path as osp
@@ -17,7 +17,7 @@ from typing import Dict
 import mmengine
 from mmengine.config import DictAction
 
-from svm.analysis.confusion import confusion_of_results, num_classes_of, plot_confusion_matrix
+from svm.analysis.confusion_matrix import confusion_of_results, num_classes_of, plot_confusion_matrix
 from svm.datasets.recognition import read_label_map
 from svm.utils.config_checks import resolve_config
 from svm.utils.user_errors import run_main

@@ -1,4 +1,4 @@
-"""FLOPs of a config's model (fvcore: 1 multiply-add = 1 flop); the counting is svm/analysis/flops.py.
+"""FLOPs of a config's model (fvcore: 1 multiply-add = 1 flop); the counting is svm/analysis/get_flops.py.
 
 - MOT configs (a ``model.detector``, e.g. YOLOX or Faster R-CNN on S-ViT): the whole detector per frame
   at an image size ``--shape H W`` (default: the test pipeline's), in a table per part: S-ViT backbone
@@ -13,12 +13,12 @@
   decoder and classifier) and per video (times the clips x crops of the config's test pipeline)::
 
     python tools/analysis_tools/get_flops.py \
-        configs/recognition/svm/svm_stream-b16_clip-pre_16x4x1_kinetics400-rgb.py --shape 16 224 224
+        configs/recognition/svm/svm_stream-b16_clip-pre_8xb8-16x4x1-30e_kinetics400-rgb.py --shape 16 224 224
 
 - A bare S-ViT (``model`` is one, or holds one as ``model.backbone``): per frame and per clip of
   ``--shape T H W``; 'stream' frame by frame in streaming mode, 'space' and 'clip' in parallel mode::
 
-    python tools/analysis_tools/get_flops.py configs/_base_/models/svit_b16_stream.py --shape 16 224 224
+    python tools/analysis_tools/get_flops.py configs/_base_/models/svit-b16-stream.py --shape 16 224 224
 """
 import argparse
 from typing import Dict
@@ -26,7 +26,7 @@ from typing import Dict
 import mmengine
 from mmengine.config import DictAction
 
-from svm.analysis.flops import config_flops, format_config_flops
+from svm.analysis.get_flops import config_flops, format_config_flops
 from svm.utils.config_checks import resolve_config
 from svm.utils.user_errors import run_main
 

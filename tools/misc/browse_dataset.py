@@ -8,14 +8,14 @@ MOT configs: the frames of each training clip side by side after the clip-consis
 per id; -1/'?' for boxes without an id, ignored boxes in grey) and the source frame of each. Recognition
 configs: the sampled frames of each clip of a video in a strip, with the label (``--label-file``: class
 names, one per line). N samples spread over the dataset, one image each (DIR/<index>_<task>.png); the
-augmentations' randomness is seeded by --seed. See svm/analysis/browse.py.
+augmentations' randomness is seeded by --seed. See svm/analysis/browse_dataset.py.
 """
 import argparse
 from typing import List
 
 from mmengine.config import DictAction
 
-from svm.analysis.browse import browse_dataset
+from svm.analysis.browse_dataset import browse_dataset
 from svm.datasets.recognition import read_label_map
 from svm.utils.config_checks import resolve_config
 from svm.utils.user_errors import run_main

@@ -10,7 +10,7 @@ tools/dataset_converters/mot2coco.py ``--split-train`` does for MOT17, to
 beside each training sequence's ``gt.txt``; ``--no-convert`` skips all that). These are the files every
 shipped config on generated data reads:
 
-- configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py (``make demo``): ``data/synthetic_mot``,
+- configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py (``make demo``): ``data/synthetic_mot``,
   train on ``train``, validate on ``val``;
 - configs/mot/svm/bytetrack_svit-tiny_yolox_1xb2-2e_tinymot.py: ``data/tiny_mot``, train on ``half-train``
   and validate on ``half-val`` of the training sequences, e.g.::
@@ -18,15 +18,15 @@ shipped config on generated data reads:
     python tools/misc/generate_synthetic_mot.py --out data/tiny_mot --num-train 2 --num-val 1 \
         --num-frames 24 --width 128 --height 96
 
-- configs/mot/svm/stream-vs-space_bytetrack_svit-tiny_yolox_synthetic-mot-hard.py (the streaming vs frame-based
-  comparison, tools/analysis_tools/stream_vs_space.py): ``data/synthetic_mot_hard``, the ``hard`` preset
+- configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-hard.py (the streaming vs frame-based
+  comparison, tools/experiments/stream_vs_space.py): ``data/synthetic_mot_hard``, the ``hard`` preset
   (long occlusions behind pillars, trees and each other, look-alikes that cross, people who stop, camera
   shake; svm/datasets/synthetic/mot.py)::
 
     python tools/misc/generate_synthetic_mot.py --out data/synthetic_mot_hard --preset hard
 
-- the tracker that also recognises a video-level action (docs/unified.md): ``data/synthetic_mot_flow``, the ``flow``
-  preset (the default scene in 60-frame sequences with a gentler pan) where everyone in a sequence walks left
+- the tracker that also recognises a video-level action (docs/track_recognition.md): ``data/synthetic_mot_flow``, the
+  ``flow`` preset (the default scene in 60-frame sequences with a gentler pan) where everyone in a sequence walks left
   (class 0, ``walk-left``) or everyone walks right (class 1, ``walk-right``), alternating over the sequences. Besides
   the MOT17 files it writes mmaction2 RawframeDataset lists ``<out>/annotations/{train,val}_flow_rawframes.txt``
   (lines ``train/SYN-01/img1 60 0``: frame folder under ``<out>``, frames, label) and

@@ -1,11 +1,11 @@
-"""Join a trained tracker and an action head trained on its frozen backbone into one unified checkpoint.
+"""Join a trained tracker and an action head trained on its frozen backbone into one track recognizer checkpoint.
 
     python tools/model_converters/assemble_track_recognizer.py TRACKER.pth ACTION_HEAD.pth OUT.pth \\
-        [--check-config configs/unified/svm/bytetrack-action-head_svit-tiny_synthetic-mot-flow.py]
+        [--check-config configs/track_recognition/svm/bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py]
 
 TRACKER.pth is a StreamingByteTrack checkpoint (stage 1), ACTION_HEAD.pth an SViTRecognizer checkpoint whose
 head was trained with ``freeze_backbone=True`` from it (stage 2): their backbones must be equal, tensor for
-tensor (a difference is named). OUT.pth loads into a StreamingByteTrackRecognizer (docs/unified.md). The
+tensor (a difference is named). OUT.pth loads into a StreamingByteTrackRecognizer (docs/track_recognition.md). The
 joining is svm.models.mot.track_recognizer.assemble_track_recognizer_checkpoint.
 """
 import argparse
@@ -19,9 +19,10 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('tracker', help='the tracker checkpoint (stage 1)')
     parser.add_argument('action_head', help='the action-head recogniser checkpoint (stage 2)')
-    parser.add_argument('out', help='the unified checkpoint to write')
+    parser.add_argument('out', help='the track recognizer checkpoint to write')
     parser.add_argument('--check-config', metavar='CONFIG',
-                        help="build this unified config's model and check that the output loads into it strictly")
+                        help="build this track recognition config's model and check that the output loads into it "
+                        'strictly')
     parser.add_argument('--overwrite', action='store_true',
                         help='allow OUT to be one of the input checkpoints, which it then replaces')
     return parser.parse_args(argv)

@@ -7,7 +7,7 @@ tracker as in :class:`StreamingByteTrack`, and the normed tokens of the last bac
 that an :class:`SViTRecognizer` with ``out_type='tokens'`` hands its head) join a window of the last N
 frames, which a temporal decoder head turns into the video's running action scores.
 
-Training is in two stages, each with the ordinary tools (configs/unified/svm/): the tracker alone, then the
+Training is in two stages, each with the ordinary tools (configs/track_recognition/svm/): the tracker alone, then the
 action head as an SViTRecognizer on the tracker's frozen backbone (``freeze_backbone=True``, initialised
 from the tracker's checkpoint); :func:`assemble_track_recognizer_state` joins the two checkpoints. A frozen
 backbone keeps the tracker exactly as trained and makes the second stage cheap (no backward pass through
@@ -88,7 +88,7 @@ class StreamingByteTrackRecognizer(StreamingByteTrack):
             'StreamingByteTrackRecognizer is assembled from two trained models, not trained as one: train the '
             'tracker config, then the action head config (an SViTRecognizer with freeze_backbone=True) from '
             'its checkpoint, and join them with tools/model_converters/assemble_track_recognizer.py '
-            '(configs/unified/svm/, docs/unified.md)')
+            '(configs/track_recognition/svm/, docs/track_recognition.md)')
 
     def start_video(self, frame_sample: DetDataSample) -> bool:
         """Reset memory, tracker and action window if ``frame_sample`` opens a new video."""
