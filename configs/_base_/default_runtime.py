@@ -1,6 +1,6 @@
 # Runtime shared by every task. Task configs set `default_scope` ('mmdet' for MOT, 'mmaction' for
-# recognition), their visualizer type and their `visualization` hook.
-custom_imports = dict(imports=['svm'], allow_failed_imports=False)
+# recognition) with the svm modules to register (`custom_imports`: svm.tasks.mot or svm.tasks.recognition),
+# their visualizer type and their `visualization` hook.
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),

@@ -15,7 +15,7 @@ TINY_ARCH = dict(embed_dims=32, num_layers=3, num_heads=4, patch_size=8)
 CLIP_MEAN = [122.771, 116.746, 104.094]
 CLIP_STD = [68.501, 66.632, 70.323]
 # the shipped config of the toy videos (2 classes); its data root is overridden with toy_video_options
-TOY_RECOGNITION_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py')
+TOY_RECOGNITION_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_1xb4-8x1x1-12e_toy-rgb.py')
 
 
 def tiny_recognizer_cfg(attn_mode: str = 'stream', num_frames: int = 4, num_classes: int = 5,

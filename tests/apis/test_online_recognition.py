@@ -129,7 +129,7 @@ def test_every_recognition_test_pipeline_splits(config):
 
 
 def test_from_config_with_class_names():
-    config = REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py'
+    config = REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_1xb4-8x1x1-12e_toy-rgb.py'
     online = OnlineRecognizer.from_config(str(config), topk=2, class_names=['left-to-right', 'right-to-left'])
     assert online.window == 8
     for frame in random_frames(10):

@@ -10,7 +10,7 @@ from svm.testing import REPO_ROOT
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'recognition' / 'svm'
 ENCODERS = ('space', 'stream', 'clip')
-SETTINGS = ('16x4x1_kinetics400', '8x8x1_kinetics400', 'u16_sthv2', 'u8_sthv2')
+SETTINGS = ('8xb8-16x4x1-30e_kinetics400', '8xb8-8x8x1-30e_kinetics400', '8xb8-u16-30e_sthv2', '8xb8-u8-30e_sthv2')
 
 
 def load(encoder, setting):
@@ -42,7 +42,7 @@ def test_three_encoder_configs_differ_only_in_the_encoder(setting):
 @pytest.mark.parametrize('setting', SETTINGS)
 def test_sampling_views_and_recipe(setting):
     cfg = load('stream', setting)
-    frames = 16 if setting.startswith(('16', 'u16')) else 8
+    frames = 16 if setting.startswith(('8xb8-16', '8xb8-u16')) else 8
     train = cfg.train_dataloader.dataset.pipeline
     test = cfg.test_dataloader.dataset.pipeline
     assert cfg.default_scope == 'mmaction' and cfg.custom_imports.imports == ['svm.tasks.recognition']
@@ -77,7 +77,7 @@ def test_vit_b16_recogniser_and_its_param_groups():
     from mmaction.registry import MODELS
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
-    cfg = load('stream', '16x4x1_kinetics400')
+    cfg = load('stream', '8xb8-16x4x1-30e_kinetics400')
     cfg.model.backbone.pretrained = None
     init_default_scope('mmaction')
     model = MODELS.build(cfg.model)
@@ -101,7 +101,7 @@ def test_each_encoder_config_runs_a_training_step(encoder):
     from mmaction.structures import ActionDataSample
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import init_default_scope
-    cfg = load(encoder, '16x4x1_kinetics400')
+    cfg = load(encoder, '8xb8-16x4x1-30e_kinetics400')
     cfg.model.backbone.update(arch=dict(embed_dims=32, num_layers=2, num_heads=2, patch_size=16), img_size=32,
                               pretrained=None)
     cfg.model.cls_head.update(in_channels=32, num_heads=2)
@@ -121,7 +121,7 @@ def test_each_encoder_config_runs_a_training_step(encoder):
     assert t2d <= changed
 
 
-@pytest.mark.parametrize('setting,views', [('16x4x1_kinetics400', 12), ('u16_sthv2', 6)])
+@pytest.mark.parametrize('setting,views', [('8xb8-16x4x1-30e_kinetics400', 12), ('8xb8-u16-30e_sthv2', 6)])
 def test_pipelines_decode_real_videos(toy_videos, setting, views):
     """The configs' train and test pipelines on real .mp4/.webm files: one 16-frame 224x224 clip to train
     on, clips x crops views to test."""

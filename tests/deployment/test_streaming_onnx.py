@@ -227,7 +227,7 @@ def test_tool_fails_above_the_tolerance(tmp_path):
     """The command line on the tiny recognition config (global, class token, tokens): exported with merge,
     compared with PyTorch running fifo, it prints the diff and exits with status 1."""
     proc = run_tool(['python', 'tools/deployment/export_streaming_onnx.py',
-                     REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_8x1x1_toy-rgb.py', '--out',
+                     REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_1xb4-8x1x1-12e_toy-rgb.py', '--out',
                      tmp_path / 'recognition.onnx', '--shape', '32', '32', '--memory-len', '2', '--frames', '5',
                      '--memory-policy', 'merge', '--verify', '--cfg-options', 'model.backbone.alpha_init=1.0',
                      '--reference-policy', 'fifo'], check=False)

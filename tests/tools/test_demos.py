@@ -14,8 +14,8 @@ from svm.datasets.mot.mot_challenge import read_results
 from svm.testing import REPO_ROOT, load_script, run_tool
 from svm.visualization import draw_tracks, track_color
 
-MOT_CONFIG = str(REPO_ROOT / 'configs/mot/svm/demo_bytetrack_svit-tiny_yolox_synthetic-mot.py')
-REC_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/synthetic_stream-tiny_8x1x1_order-actions.py')
+MOT_CONFIG = str(REPO_ROOT / 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py')
+REC_CONFIG = str(REPO_ROOT / 'configs/recognition/svm/svm_stream-tiny_1xb16-8x1x1-24e_synthetic-order-actions.py')
 
 
 def _save_untrained(config, registry_scope, path):

@@ -1,5 +1,3 @@
-_base_ = ['./video_recognition.py']
-
 # Kinetics-400 from videos (mmaction2 VideoDataset, decord decoding); lists and label map written by
 # tools/dataset_converters/k400_to_mmaction.py. Dense sampling: 16 frames at stride 4; testing averages
 # 4 clips x 3 crops = 12 views. Training clips are flipped horizontally.
@@ -44,9 +42,32 @@ test_pipeline = [
     dict(type='PackActionInputs'),
 ]
 
-train_dataloader = dict(dataset=dict(
-    num_classes=400, ann_file=ann_file_train, data_prefix=dict(video=data_root), pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    num_classes=400, ann_file=ann_file_val, data_prefix=dict(video=data_root_val), pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(
-    num_classes=400, ann_file=ann_file_test, data_prefix=dict(video=data_root_val), pipeline=test_pipeline))
+dataset_type = 'CheckedVideoDataset'  # each `<video path> <label>` line checked, labels below num_classes
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type, num_classes=400, ann_file=ann_file_train, data_prefix=dict(video=data_root),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type, num_classes=400, ann_file=ann_file_val, data_prefix=dict(video=data_root_val),
+        pipeline=val_pipeline, test_mode=True))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type, num_classes=400, ann_file=ann_file_test, data_prefix=dict(video=data_root_val),
+        pipeline=test_pipeline, test_mode=True))
+
+# Prints top-1, top-5 and mean class accuracy.
+val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', 'mean_class_accuracy'))
+test_evaluator = val_evaluator

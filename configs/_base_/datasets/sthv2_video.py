@@ -1,5 +1,3 @@
-_base_ = ['./video_recognition.py']
-
 # Something-Something V2 from its .webm videos (mmaction2 VideoDataset, decord decoding); lists written by
 # tools/dataset_converters/ssv2_to_mmaction.py. Segment-based sampling: one frame from each of 16 equal
 # segments; testing averages 2 clips (segment offsets) x 3 crops = 6 views. No horizontal flip: it turns
@@ -43,9 +41,32 @@ test_pipeline = [
     dict(type='PackActionInputs'),
 ]
 
-train_dataloader = dict(dataset=dict(
-    num_classes=174, ann_file=ann_file_train, data_prefix=dict(video=data_root), pipeline=train_pipeline))
-val_dataloader = dict(dataset=dict(
-    num_classes=174, ann_file=ann_file_val, data_prefix=dict(video=data_root), pipeline=val_pipeline))
-test_dataloader = dict(dataset=dict(
-    num_classes=174, ann_file=ann_file_test, data_prefix=dict(video=data_root), pipeline=test_pipeline))
+dataset_type = 'CheckedVideoDataset'  # each `<video path> <label>` line checked, labels below num_classes
+train_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=True),
+    dataset=dict(
+        type=dataset_type, num_classes=174, ann_file=ann_file_train, data_prefix=dict(video=data_root),
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=8,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type, num_classes=174, ann_file=ann_file_val, data_prefix=dict(video=data_root),
+        pipeline=val_pipeline, test_mode=True))
+test_dataloader = dict(
+    batch_size=1,
+    num_workers=8,
+    persistent_workers=True,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(
+        type=dataset_type, num_classes=174, ann_file=ann_file_test, data_prefix=dict(video=data_root),
+        pipeline=test_pipeline, test_mode=True))
+
+# Prints top-1, top-5 and mean class accuracy.
+val_evaluator = dict(type='AccMetric', metric_list=('top_k_accuracy', 'mean_class_accuracy'))
+test_evaluator = val_evaluator

@@ -1,10 +1,11 @@
-# S-ViT MOT model of the public release (docs/model.md, "The MOT model"): ByteTrack whose YOLOX
-# detector runs on a streaming S-ViT-B/16 (window 14, residual conv blocks after blocks 3/6/9/12, outputs
-# of blocks 6/9/12 through a simple pyramid to [384, 768, 1536] channels), YOLOX PAFPN (256 ch, 4 CSP
-# blocks) and a one-class YOLOX head. The encoder and the pyramid are those of svit_b16_mot.py.
-_base_ = ['./svit_b16_mot.py']
+# S-ViT MOT model of the public release (docs/model.md, "The MOT model"): ByteTrack whose YOLOX detector runs on a
+# streaming S-ViT-B/16 encoder: window 14 in all 12 blocks, no class token, residual conv blocks after blocks
+# 3/6/9/12, outputs of blocks 6/9/12 (each with its own LayerNorm), a memory of 32 frames merged when full; then
+# the simple pyramid to [384, 768, 1536] channels, YOLOX PAFPN (256 ch, 4 CSP blocks) and a one-class YOLOX head.
+# The encoder and pyramid alone: svit-b16_simple-pyramid.py.
+default_scope = 'mmdet'
+custom_imports = dict(imports=['svm.tasks.mot'], allow_failed_imports=False)
 model = dict(
-    _delete_=True,
     type='StreamingByteTrack',
     clip_forward='parallel',
     data_preprocessor=dict(
@@ -20,9 +21,23 @@ model = dict(
         ]),
     detector=dict(
         type='YOLOX',
-        backbone=_base_.model.backbone,
+        backbone=dict(
+            type='SViT',
+            arch='b16',
+            img_size=224,
+            attn_mode='stream',
+            window_size=14,
+            memory_len=32,
+            memory_policy='merge',
+            with_cls_token=False,
+            out_indices=(5, 8, 11),
+            out_type='featmap',
+            residual_block_indices=(2, 5, 8, 11),
+            drop_path_rate=0.1,
+            with_cp=True,
+            pretrained='checkpoints/clip/ViT-B-16.pt'),
         neck=[
-            _base_.model.neck,
+            dict(type='SimplePyramid', in_channels=768, out_channels=[384, 768, 1536]),
             dict(type='YOLOXPAFPN', in_channels=[384, 768, 1536], out_channels=256, num_csp_blocks=4),
         ],
         bbox_head=dict(

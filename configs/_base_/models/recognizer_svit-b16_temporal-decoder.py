@@ -1,13 +1,27 @@
 # Action recogniser: CLIP-initialised S-ViT-B/16 frame encoder (parallel mode over each clip) -> temporal
-# decoder -> linear classifier. The three encoders (docs/model.md, "The three encoders") differ only in
-# backbone.attn_mode: 'space' (frame-based), 'stream' (S-ViT), 'clip' (clip-based).
-_base_ = ['./svit_b16_stream.py']
+# decoder -> linear classifier. The encoder is the streaming one of docs/model.md ("The three encoders"): CLIP
+# ViT-B/16 layout, global attention, class token, T2D over a memory of stop-gradient frames with new query/output
+# projections; the three encoders differ only in backbone.attn_mode: 'space' (frame-based), 'stream' (S-ViT),
+# 'clip' (clip-based). The encoders alone: svit-b16-{stream,space,clip}.py.
 num_frames = 16
 num_classes = 400
 model = dict(
     type='SViTRecognizer',
-    # Frame t sees at most the T frames of its training clip: the same memory at test time.
-    backbone=dict(memory_len=num_frames),
+    backbone=dict(
+        type='SViT',
+        arch='b16',
+        img_size=224,
+        attn_mode='stream',
+        window_size=None,
+        # Frame t sees at most the T frames of its training clip: the same memory at test time.
+        memory_len=num_frames,
+        memory_policy='fifo',
+        with_cls_token=True,
+        out_indices=(-1, ),
+        out_type='tokens',
+        drop_path_rate=0.1,
+        alpha_init=1e-4,
+        pretrained='checkpoints/clip/ViT-B-16.pt'),
     cls_head=dict(
         type='TemporalDecoderHead',
         num_classes=num_classes,

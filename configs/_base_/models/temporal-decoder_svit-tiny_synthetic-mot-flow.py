@@ -1,4 +1,4 @@
-# The action head of the unified tracker + recogniser on the synthetic crowd-flow set (configs/unified/svm/):
+# The action head of the unified tracker + recogniser on the synthetic crowd-flow set (configs/track_recognition/svm/):
 # a temporal decoder over the patch tokens of the tiny tracker's S-ViT (width 32, no class token), 8 frames.
 # The recogniser that trains it and the unified model that runs it both inherit this file, so the two
 # build the same head.

@@ -1,9 +1,16 @@
 # The authors' release recipe, setting by setting (github yuzhms/Streaming-Video-Model @ 46989d2:
 # configs/mot/svm/svm_base.py, configs/_base_/models/yolox_x_vit.py, mmtrack/core/runner/seq_runner.py),
-# on svm's paper config. docs/mot.md ("The release's recipe") lists every setting with the release's
+# on svm's paper config (bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py: the same
+# _base_ files). docs/mot.md ("The release's recipe") lists every setting with the release's
 # value, this config's and svm's own, and why svm's own differs where it does.
 #   bash tools/dist_train.sh configs/mot/svm/bytetrack_svit-b16-release_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py 8
-_base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py']
+_base_ = [
+    '../../_base_/default_runtime.py',
+    '../../_base_/models/bytetrack_svit-b16_yolox.py',
+    '../../_base_/datasets/mot17_clip_train_halfval_test.py',
+    '../../_base_/schedules/svit_mot_adamw_10e.py',
+]
+from svm.utils.pipeline_config import drop_steps  # noqa: E402
 
 num_frames = 2  # frames per training clip; also the release's memory length outside svm_test.py
 max_epochs = 10
@@ -38,15 +45,8 @@ model = dict(
         bbox_head=dict(norm_cfg=sync_bn_norm)))
 
 
-def _without_pad(pipeline):
-    """``pipeline`` without its Pad steps, nested ``transforms`` included."""
-    return [dict(step, transforms=_without_pad(step['transforms'])) if 'transforms' in step else step
-            for step in pipeline if step['type'] != 'Pad']
-
-
 # The release's pipelines pad with 0 after normalisation: no Pad here (the data preprocessor pads).
-train_pipeline = _without_pad(_base_.train_pipeline)
-test_pipeline = _without_pad(_base_.test_pipeline)
+train_pipeline, test_pipeline = drop_steps([_base_.train_pipeline, _base_.test_pipeline], ['Pad'])
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
@@ -99,5 +99,7 @@ custom_hooks = [
 ]
 
 default_hooks = dict(
-    checkpoint=dict(interval=1, max_keep_ckpts=10, save_best='motchallenge-metric/HOTA', rule='greater'))
+    checkpoint=dict(interval=1, max_keep_ckpts=10, save_best='motchallenge-metric/HOTA', rule='greater'),
+    visualization=dict(type='TrackVisualizationHook', draw=False))
+visualizer = dict(type='SVMTrackLocalVisualizer', _delete_=True, vis_backends=_base_.vis_backends, name='visualizer')
 randomness = dict(seed=1024)

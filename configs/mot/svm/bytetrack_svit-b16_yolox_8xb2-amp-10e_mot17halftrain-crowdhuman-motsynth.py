@@ -9,6 +9,7 @@ _base_ = [
     '../../_base_/schedules/svit_mot_adamw_10e.py',
 ]
 default_scope = 'mmdet'
+custom_imports = dict(imports=['svm.tasks.mot'], allow_failed_imports=False)
 
 default_hooks = dict(
     checkpoint=dict(interval=1, max_keep_ckpts=3),

@@ -1,6 +1,6 @@
-# A tiny S-ViT tracker for CPU tests and demos: the paper's pipeline (clips, clip-consistent
-# Mosaic/RandomAffine/MixUp/HSV/flip, frame-indexed dataset mixing, streaming ByteTrack, TrackEval
-# after interpolation) at toy size: S-ViT with 3 blocks of width 32 and patch 8, 96x64 inputs.
+# A tiny S-ViT tracker for CPU tests: the paper's pipeline (clips, clip-consistent Mosaic/RandomAffine/MixUp/HSV/
+# flip, frame-indexed dataset mixing, streaming ByteTrack, TrackEval after interpolation) at toy size: the tiny
+# tracker of configs/_base_/models/bytetrack_svit-tiny_yolox.py, 96x64 inputs.
 # Data: MOTChallenge layout under `data_root` converted by tools/dataset_converters/mot2coco.py
 # --split-train (train on half-train, test on half-val). Python configs resolve `data_root` at load
 # time, so point the config elsewhere with
@@ -8,40 +8,17 @@
 #       val_dataloader.dataset.data_root=DIR test_dataloader.dataset.data_root=DIR
 _base_ = [
     '../../_base_/default_runtime.py',
-    '../../_base_/models/bytetrack_svit-b16_yolox.py',
-    '../../_base_/datasets/mot_challenge_clips.py',
+    '../../_base_/models/bytetrack_svit-tiny_yolox.py',
+    '../../_base_/datasets/mot17_clip_train_halfval_test.py',
     '../../_base_/schedules/svit_mot_adamw_10e.py',
 ]
-default_scope = 'mmdet'
+from svm.utils.pipeline_config import set_step_args  # noqa: E402
+
 data_root = 'data/tiny_mot/'
 img_scale = (96, 64)  # (w, h)
 frame_strides = (1, 2)
 
-model = dict(
-    data_preprocessor=dict(
-        batch_augments=[
-            dict(type='BatchSyncRandomResize', random_size_range=(64, 96), size_divisor=32, interval=1)
-        ]),
-    detector=dict(
-        backbone=dict(
-            arch=dict(_delete_=True, embed_dims=32, num_layers=3, num_heads=2, patch_size=8),
-            img_size=32,
-            window_size=None,
-            memory_len=4,
-            out_indices=(0, 1, 2),
-            residual_block_indices=(2, ),
-            drop_path_rate=0.0,
-            with_cp=False,
-            pretrained=None),
-        neck=[
-            dict(type='SimplePyramid', in_channels=32, out_channels=[16, 32, 64]),
-            dict(type='YOLOXPAFPN', in_channels=[16, 32, 64], out_channels=16, num_csp_blocks=1),
-        ],
-        bbox_head=dict(in_channels=16, feat_channels=16, stacked_convs=1, strides=(4, 8, 16)),
-        test_cfg=dict(score_thr=0.01, nms=dict(type='nms', iou_threshold=0.7))),
-    tracker=dict(obj_score_thrs=dict(high=0.5, low=0.1), init_track_thr=0.5))
-
-# The recipe's pipelines (configs/_base_/datasets/mot_challenge_clips.py) at toy size: these arguments
+# The recipe's pipelines (configs/_base_/datasets/mot17_clip_train_halfval_test.py) at toy size: these arguments
 # replace the base's in every step of the named types.
 pipeline_args = dict(
     ClipFrameSample=dict(strides=frame_strides),
@@ -49,36 +26,31 @@ pipeline_args = dict(
     ClipRandomAffine=dict(scaling_ratio_range=(0.8, 1.2), border=(-img_scale[0] // 2, -img_scale[1] // 2)),
     ClipMixUp=dict(img_scale=img_scale, ratio_range=(0.8, 1.2)),
     Resize=dict(scale=img_scale))
-
-
-def _with_args(pipeline, args):
-    """``pipeline`` with ``args[type]`` merged into its steps of that type, nested ``transforms`` included.
-    Functions of a config do not reach the configs that inherit it: each config that needs one defines it."""
-    return [dict(step, transforms=_with_args(step['transforms'], args)) if 'transforms' in step else
-            dict(step, **args.get(step['type'], {})) for step in pipeline]
-
-
-clip_loading = _with_args(_base_.clip_loading, pipeline_args)
-train_pipeline = _with_args(_base_.train_pipeline, pipeline_args)
-test_pipeline = _with_args(_base_.test_pipeline, pipeline_args)
+clip_loading, train_pipeline, test_pipeline = set_step_args(
+    [_base_.clip_loading, _base_.train_pipeline, _base_.test_pipeline], pipeline_args)
 train_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
+    pin_memory=False,
     sampler=dict(ratios=(1, )),
     dataset=dict(
-        dataset=dict(datasets=[
-            dict(
-                type='MOTChallengeDataset',
-                data_root=data_root,
-                ann_file='annotations/half-train_cocoformat.json',
-                data_prefix=dict(img_path='train'),
-                metainfo=dict(classes=('pedestrian', )),
-                pipeline=clip_loading)
-        ]),
+        dataset=dict(
+            _delete_=True,
+            type='VideoFrameConcatDataset',
+            datasets=[
+                dict(
+                    type='MOTChallengeDataset',
+                    data_root=data_root,
+                    ann_file='annotations/half-train_cocoformat.json',
+                    data_prefix=dict(img_path='train'),
+                    metainfo=dict(classes=('pedestrian', )),
+                    pipeline=clip_loading)
+            ]),
         pipeline=train_pipeline))
 val_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
+    pin_memory=False,
     dataset=dict(
         data_root=data_root,
         ann_file='annotations/half-val_cocoformat.json',

@@ -13,6 +13,8 @@ pack), the FLOP count reads the views (clips x crops) off the sampler and the cr
 """
 from typing import Dict, List, NamedTuple, Sequence
 
+from svm.utils.pipeline_config import pipeline_steps
+
 # Steps that open, decode or load a whole video (mmaction2's readers and svm's PyAVInitWithFrameCount).
 VIDEO_READERS = ('DecordInit', 'DecordDecode', 'PyAVInit', 'PyAVInitWithFrameCount', 'PyAVDecode',
                  'PyAVDecodeMotionVector', 'OpenCVInit', 'OpenCVDecode', 'PIMSInit', 'PIMSDecode', 'RawFrameDecode',
@@ -25,15 +27,6 @@ DECODE_GUARD = 'VideoDecodeGuard'
 CLIP_PACKERS = ('FormatShape', 'PackActionInputs')
 # Spatial test views: how many crops of each frame a crop step makes.
 CROPS_PER_TRANSFORM = {'CenterCrop': 1, 'ThreeCrop': 3, 'TenCrop': 10}
-
-
-def pipeline_steps(pipeline: Sequence[dict]) -> List[dict]:
-    """The steps of a pipeline config in order, those inside wrappers (``transforms=[...]``) included."""
-    steps = []
-    for step in pipeline:
-        steps.append(step)
-        steps.extend(pipeline_steps(step.get('transforms', [])))
-    return steps
 
 
 class RecognitionPipelineParts(NamedTuple):

@@ -57,7 +57,7 @@ def test_training_stops_at_a_corrupt_video_with_its_path(tmp_path, videos_with_a
     assert (tmp_path / 'skip' / 'epoch_1.pth').exists()
 
 
-SYNTHETIC_CONFIG = 'configs/recognition/svm/synthetic_stream-tiny_8x1x1_order-actions.py'
+SYNTHETIC_CONFIG = 'configs/recognition/svm/svm_stream-tiny_1xb16-8x1x1-24e_synthetic-order-actions.py'
 
 
 @pytest.mark.parametrize('loader', ['train_dataloader', 'test_dataloader'])

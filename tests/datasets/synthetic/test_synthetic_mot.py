@@ -155,5 +155,5 @@ def test_generated_data_is_what_every_config_on_it_reads(tmp_path):
             checked.setdefault(osp.basename(path), set()).add(d['ann_file'])
     assert checked['bytetrack_svit-tiny_yolox_1xb2-2e_tinymot.py'] == {
         'annotations/half-train_cocoformat.json', 'annotations/half-val_cocoformat.json'}
-    assert checked['demo_bytetrack_svit-tiny_yolox_synthetic-mot.py'] == {
+    assert checked['bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py'] == {
         'annotations/train_cocoformat.json', 'annotations/val_cocoformat.json'}

@@ -298,7 +298,7 @@ def test_simple_pyramid():
         neck(maps[:2])
 
 
-@pytest.mark.parametrize('arch,width,layers,patch', [('b16', 768, 12, 16), ('l14', 1024, 24, 14)])
+@pytest.mark.parametrize('arch,width,layers,patch', [('b16', 768, 12, 16), ('l14', 1024, 24, 14), ('tiny', 32, 3, 8)])
 def test_named_archs_have_clip_visual_shapes(arch, width, layers, patch):
     with torch.device('meta'):
         model = SViT(arch=arch, attn_mode='space')
@@ -311,8 +311,8 @@ def test_named_archs_have_clip_visual_shapes(arch, width, layers, patch):
     assert f'transformer.resblocks.{layers}.ln_1.weight' not in shapes
 
 
-@pytest.mark.parametrize('name', ['svit_b16_space', 'svit_b16_stream', 'svit_b16_clip', 'svit_l14_stream',
-                                  'svit_b16_mot'])
+@pytest.mark.parametrize('name', ['svit-b16-space', 'svit-b16-stream', 'svit-b16-clip', 'svit-l14-stream',
+                                  'svit-b16_simple-pyramid'])
 def test_named_configs_build_in_both_scopes(name):
     from mmengine.config import Config
 

@@ -10,10 +10,10 @@ from svm.apis import init_tracker
 from svm.models.mot import assemble_track_recognizer_checkpoint, assemble_track_recognizer_state
 from svm.testing import REPO_ROOT, load_checkpoint_on_cpu, load_script, run_tool
 
-UNIFIED = REPO_ROOT / 'configs/unified/svm'
-TRACKER_CONFIG = UNIFIED / 'bytetrack_svit-tiny_yolox_synthetic-mot-flow.py'
-RECOGNIZER_CONFIG = UNIFIED / 'action-head_svit-tiny-frozen_synthetic-mot-flow.py'
-UNIFIED_CONFIG = UNIFIED / 'bytetrack-action-head_svit-tiny_synthetic-mot-flow.py'
+UNIFIED = REPO_ROOT / 'configs/track_recognition/svm'
+TRACKER_CONFIG = REPO_ROOT / 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-flow.py'
+RECOGNIZER_CONFIG = UNIFIED / 'action-head_svit-tiny-frozen_1xb8-8x1x1-10e_synthetic-mot-flow.py'
+UNIFIED_CONFIG = UNIFIED / 'bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py'
 
 
 def build(config, **options):

@@ -7,6 +7,7 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 default_scope = 'mmaction'
+custom_imports = dict(imports=['svm.tasks.recognition'], allow_failed_imports=False)
 num_classes = 174
 
 # 174 classes: the head and the base's Mixup/CutMix.

@@ -1,3 +1,3 @@
 # Frame-based ViT-B/16 encoder (docs/model.md, "The three encoders"): the S-ViT-B/16 layout without T2D.
-_base_ = './svit_b16_stream.py'
+_base_ = './svit-b16-stream.py'
 model = dict(backbone=dict(attn_mode='space'))

@@ -5,14 +5,22 @@
 # a set), so that all order information must come from the encoder: the configs for the frame-based
 # ('space') and clip-based ('clip') encoders differ from this one only in backbone.attn_mode, and
 # tools/analysis_tools/compare_encoders.py trains the three under the same budget.
-_base_ = ['./svm_stream-tiny_8x1x1_toy-rgb.py']
+_base_ = [
+    '../../_base_/models/recognizer_svit-w64_temporal-decoder.py',
+    '../../_base_/datasets/video_recognition.py',
+    '../../_base_/schedules/recognition_adamw_layer-decay_30e.py',
+    '../../_base_/default_runtime.py',
+]
+default_scope = 'mmaction'
+custom_imports = dict(imports=['svm.tasks.recognition'], allow_failed_imports=False)
 num_frames = 8
 num_classes = 2
 width = 64
 
+# The tiny recogniser with 3 blocks.
 model = dict(
     backbone=dict(
-        arch=dict(embed_dims=width, num_layers=3, num_heads=2, patch_size=16),
+        arch=dict(num_layers=3),
         attn_mode='stream',
         memory_len=num_frames,
         # Trained from scratch: the T2D branch starts at full strength (the 1e-4 default keeps a
@@ -54,11 +62,15 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=16,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(
         num_classes=num_classes, ann_file=f'{data_root}/train_list.txt', data_prefix=dict(video=data_root),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=16,
+    num_workers=0,
+    persistent_workers=False,
     dataset=dict(
         num_classes=num_classes, ann_file=f'{data_root}/val_list.txt', data_prefix=dict(video=data_root),
         pipeline=test_pipeline))
@@ -66,7 +78,7 @@ test_dataloader = val_dataloader
 
 max_epochs = 24
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
-optim_wrapper = dict(optimizer=dict(lr=2e-3))
+optim_wrapper = dict(optimizer=dict(lr=2e-3), paramwise_cfg=dict(layer_decay_rate=0.9, backbone_lr_mult=1.0))
 auto_scale_lr = dict(enable=False, base_batch_size=16)  # lr for 1 process x 16 clips (--auto-scale-lr)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1, convert_to_iter_based=True),
@@ -74,4 +86,5 @@ param_scheduler = [
          T_max=max_epochs - 1, convert_to_iter_based=True),
 ]
 default_hooks = dict(logger=dict(interval=20), checkpoint=dict(interval=max_epochs, max_keep_ckpts=1))
+visualizer = dict(type='ActionVisualizer')
 randomness = dict(seed=0)

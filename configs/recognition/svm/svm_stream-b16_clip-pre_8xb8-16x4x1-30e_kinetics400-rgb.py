@@ -7,5 +7,6 @@ _base_ = [
     '../../_base_/default_runtime.py',
 ]
 default_scope = 'mmaction'
+custom_imports = dict(imports=['svm.tasks.recognition'], allow_failed_imports=False)
 
 visualizer = dict(type='ActionVisualizer')

@@ -1,6 +1,6 @@
-# Stage 2 of the unified tracker + recogniser (docs/unified.md): the action head trained as an mmaction2
-# recogniser on the FROZEN encoder of the stage-1 tracker (bytetrack_svit-tiny_yolox_synthetic-mot-flow.py).
-# The backbone below is the tracker's S-ViT (same arguments; tests/configs checks it) with out_type='tokens',
+# Stage 2 of the track recognition model (docs/unified.md): the action head trained as an mmaction2 recogniser on
+# the FROZEN encoder of the stage-1 tracker (configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-flow.py).
+# The backbone is the tracker's S-ViT (configs/_base_/models/bytetrack_svit-tiny_yolox.py) with out_type='tokens',
 # loaded from the tracker's checkpoint; give that checkpoint on the command line:
 #   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/unified_demo/tracker/epoch_8.pth
 # Frozen, the encoder runs without a backward pass and keeps the tracker's weights exactly, so one encoder
@@ -9,37 +9,28 @@
 # tracker's test pipeline resizes them (320x192 -> 160x96) and normalised with its statistics (CLIP's).
 _base_ = [
     '../../_base_/default_runtime.py',
+    '../../_base_/models/bytetrack_svit-tiny_yolox.py',
     '../../_base_/models/temporal-decoder_svit-tiny_synthetic-mot-flow.py',
 ]
 default_scope = 'mmaction'
+custom_imports = dict(imports=['svm.tasks.recognition'], allow_failed_imports=False)
 data_root = 'data/synthetic_mot_flow/'
 img_scale = (160, 96)  # (w, h), the tracker's test size
 tracker_checkpoint = 'work_dirs/unified_demo/tracker/epoch_8.pth'
 
 model = dict(
+    _delete_=True,
     type='SViTRecognizer',
     freeze_backbone=True,
     backbone=dict(
-        type='SViT',
-        arch=dict(embed_dims=32, num_layers=3, num_heads=2, patch_size=8),
-        img_size=32,
-        attn_mode='stream',
-        window_size=None,
-        memory_len=4,
-        memory_policy='merge',
-        with_cls_token=False,
-        out_indices=(0, 1, 2),
+        _base_.model.detector.backbone,
         out_type='tokens',
-        residual_block_indices=(2, ),
-        drop_path_rate=0.0,
-        with_cp=False,
-        pretrained=None,
         init_cfg=dict(type='Pretrained', checkpoint=tracker_checkpoint, prefix='detector.backbone.')),
     cls_head=_base_.action_head,
     data_preprocessor=dict(
         type='ActionDataPreprocessor',
-        mean=[122.771, 116.746, 104.094],
-        std=[68.501, 66.632, 70.323],
+        mean=_base_.model.data_preprocessor.mean,
+        std=_base_.model.data_preprocessor.std,
         format_shape='NCTHW'))
 
 num_frames = _base_.action_num_frames

@@ -1,4 +1,4 @@
 # The paper's frame-based encoder (spatial attention only): the streaming config with only the
 # encoder changed.
-_base_ = ['./svm_stream-b16_clip-pre_u16_sthv2-rgb.py']
+_base_ = ['./svm_stream-b16_clip-pre_8xb8-u8-30e_sthv2-rgb.py']
 model = dict(backbone=dict(attn_mode='space'))

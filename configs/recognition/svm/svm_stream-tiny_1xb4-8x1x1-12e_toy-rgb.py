@@ -1,39 +1,20 @@
-# A tiny S-ViT recogniser (2 blocks of width 64, 64x64 frames, 8-frame clips, no CLIP weights) that
-# trains on a CPU in seconds: smoke tests, small benchmarks and the base for configs of toy data.
+# A tiny S-ViT recogniser (configs/_base_/models/recognizer_svit-w64_temporal-decoder.py: 2 blocks of width 64,
+# 64x64 frames, 8-frame clips, no CLIP weights) that trains on a CPU in seconds: smoke tests and small benchmarks.
 # Its data are mmaction2 video lists under data/toy_videos; point it elsewhere by overriding
 # {train,val,test}_dataloader.dataset.ann_file and .data_prefix.video.
 _base_ = [
-    '../../_base_/models/recognizer_svit-b16_temporal-decoder.py',
+    '../../_base_/models/recognizer_svit-w64_temporal-decoder.py',
     '../../_base_/datasets/video_recognition.py',
     '../../_base_/schedules/recognition_adamw_layer-decay_30e.py',
     '../../_base_/default_runtime.py',
 ]
 default_scope = 'mmaction'
-num_frames = 8
-num_classes = 2
-width = 64
-
-model = dict(
-    backbone=dict(
-        arch=dict(_delete_=True, embed_dims=width, num_layers=2, num_heads=2, patch_size=16),
-        img_size=64,
-        memory_len=num_frames,
-        drop_path_rate=0.,
-        pretrained=None),
-    cls_head=dict(
-        num_classes=num_classes,
-        in_channels=width,
-        num_frames=num_frames,
-        num_layers=1,
-        dropout_ratio=0.,
-        label_smooth_eps=0.),
-    data_preprocessor=dict(blending=None))  # no Mixup/CutMix
-
+custom_imports = dict(imports=['svm.tasks.recognition'], allow_failed_imports=False)
 data_root = 'data/toy_videos'
 train_pipeline = [
     dict(type='VideoDecodeGuard', transforms=[
         dict(type='DecordInit'),
-        dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=1),
+        dict(type='SampleFrames', clip_len=_base_.num_frames, frame_interval=1, num_clips=1),
         dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 64)),
     dict(type='RandomCrop', size=64),
@@ -43,7 +24,7 @@ train_pipeline = [
 test_pipeline = [
     dict(type='VideoDecodeGuard', transforms=[
         dict(type='DecordInit'),
-        dict(type='SampleFrames', clip_len=num_frames, frame_interval=1, num_clips=2, test_mode=True),
+        dict(type='SampleFrames', clip_len=_base_.num_frames, frame_interval=1, num_clips=2, test_mode=True),
         dict(type='DecordDecode')]),
     dict(type='Resize', scale=(-1, 64)),
     dict(type='ThreeCrop', crop_size=64),
@@ -53,12 +34,12 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=4, num_workers=0, persistent_workers=False,
     dataset=dict(
-        num_classes=num_classes, ann_file=f'{data_root}/train_list_videos.txt', data_prefix=dict(video=data_root),
+        num_classes=_base_.num_classes, ann_file=f'{data_root}/train_list_videos.txt', data_prefix=dict(video=data_root),
         pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     dataset=dict(
-        num_classes=num_classes, ann_file=f'{data_root}/val_list_videos.txt', data_prefix=dict(video=data_root),
+        num_classes=_base_.num_classes, ann_file=f'{data_root}/val_list_videos.txt', data_prefix=dict(video=data_root),
         pipeline=test_pipeline))
 test_dataloader = val_dataloader
 

@@ -1,4 +1,0 @@
-# configs/recognition/svm/synthetic_stream-tiny_8x1x1_order-actions.py with the clip-based encoder (T2D over the whole clip, both directions, own q/k/v/o):
-# the same model, data and training budget otherwise (tools/analysis_tools/compare_encoders.py).
-_base_ = ['./synthetic_stream-tiny_8x1x1_order-actions.py']
-model = dict(backbone=dict(attn_mode='clip'))
