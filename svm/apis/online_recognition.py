@@ -6,6 +6,7 @@ training clip length). Both are bounded, so every frame costs the same however l
 On the first ``window`` frames of a video, with ``memory_len >= window``, the scores equal those of the
 offline recogniser (parallel mode) on the same frames.
 """
+import copy
 from collections import deque
 from pathlib import Path
 from typing import Iterator, List, NamedTuple, Optional, Sequence, Tuple, Union
@@ -38,9 +39,10 @@ def frame_pipeline_from_test_pipeline(test_pipeline: Sequence[dict]) -> List[dic
 
 class OnlineRecognizer:
     """Streaming front end of an :class:`SViTRecognizer` whose backbone streams (``attn_mode`` 'stream'
-    or 'space'; the bidirectional 'clip' encoder cannot). The encoder's memory is the stream's state:
-    running the same model on other inputs between two steps (e.g. offline, which resets the memory)
-    breaks the stream.
+    or 'space'; the bidirectional 'clip' encoder cannot). The stream's state is its own (the encoder's
+    memory in a :class:`~svm.models.layers.StreamingState`, the decoder's window of tokens), so several
+    recognisers, and offline use, can share one model; :class:`svm.apis.MultiStreamRecognizer` runs many
+    streams in one encoder pass per step.
 
     Args:
         model: the recogniser, in eval mode.
@@ -70,9 +72,9 @@ class OnlineRecognizer:
         self.class_names = class_names
         with DefaultScope.overwrite_default_scope('mmaction'):
             self.frame_transform = Compose(list(frame_pipeline))
+        self.state = model.backbone.init_state()
         self._frame_tokens = deque(maxlen=self.window)
         self.num_frames_seen = 0
-        self.reset()
 
     @classmethod
     def from_config(cls,
@@ -94,9 +96,17 @@ class OnlineRecognizer:
 
     def reset(self) -> None:
         """Start a new video: empty the encoder's memory and the decoder's window."""
-        self.model.backbone.reset_memory()
+        self.state.reset()
         self._frame_tokens.clear()
         self.num_frames_seen = 0
+
+    def new_stream(self) -> 'OnlineRecognizer':
+        """Another recogniser of the same model and settings, at the start of a video."""
+        online = copy.copy(self)
+        online.state = self.model.backbone.init_state()
+        online._frame_tokens = deque(maxlen=self.window)
+        online.num_frames_seen = 0
+        return online
 
     def preprocess(self, frame: np.ndarray) -> torch.Tensor:
         """RGB frame (H, W, 3) uint8 -> normalised model input (1, 3, H', W')."""
@@ -113,7 +123,13 @@ class OnlineRecognizer:
     @torch.no_grad()
     def step(self, frame: np.ndarray) -> List[Tuple[Union[int, str], float]]:
         """Feed the next frame; returns the current top-k as (class index or name, score) pairs."""
-        tokens = self.model.backbone(self.preprocess(frame))[-1]  # (1, P + h*w, C): one streaming step
+        tokens, self.state = self.model.backbone(self.preprocess(frame), state=self.state)  # one streaming step
+        return self.add_tokens(tokens[-1])
+
+    @torch.no_grad()
+    def add_tokens(self, tokens: torch.Tensor) -> List[Tuple[Union[int, str], float]]:
+        """Put the encoder's tokens of the next frame, (1, P + h*w, C), into the window; returns the current top-k
+        as :meth:`step` does (for frames encoded elsewhere, e.g. in a batch of streams)."""
         self._frame_tokens.append(tokens)
         self.num_frames_seen += 1
         scores, labels = self.scores().topk(self.topk)

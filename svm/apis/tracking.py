@@ -211,7 +211,8 @@ def track_video(tracker: torch.nn.Module,
 
     The backbone's memory and the tracker are reset when the iteration starts, so each call tracks a new
     video and gives the same tracks for the same frames. The model is the stream's state: two calls on
-    one model cannot be iterated in turn (the older one raises ``RuntimeError``).
+    one model cannot be iterated in turn (the older one raises ``RuntimeError``); to track several videos
+    with one model, use :func:`svm.apis.track_videos`.
     """
     if not hasattr(tracker, 'cfg'):
         raise TypeError('track_video needs a model from svm.apis.init_tracker (with the config as model.cfg)')
@@ -219,6 +220,19 @@ def track_video(tracker: torch.nn.Module,
     frames = _frames_of(source, 'track_video')
     return (TrackedFrame(index, image, _frame_tracks(frame_sample, score_thr))
             for index, image, frame_sample in _stream(tracker, frames, max_frames))
+
+
+def check_frame(image, index: int, caller: str) -> None:
+    """Refuse, naming ``caller`` and the frame, what is not a BGR uint8 image (H, W, 3)."""
+    if not (isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3):
+        raise ValueError(f'{caller}: frame {index} is not a BGR image (H, W, 3), got '
+                         f'{type(image).__name__} of shape {getattr(image, "shape", None)}')
+    if image.dtype != np.uint8:
+        # float frames in [0, 1] would be read as nearly black 0-255 images, without an error
+        values = f'values {image.min():.3g} to {image.max():.3g}' if image.size else 'no values'
+        raise ValueError(f'{caller}: frame {index} has dtype {image.dtype} ({values}); frames are BGR '
+                         'uint8 images with values 0-255 as OpenCV reads them (convert [0, 1] floats with '
+                         '(frame * 255).round().astype(np.uint8))')
 
 
 def _stream(tracker, frames, max_frames: Optional[int]) -> Iterator[tuple]:
@@ -236,16 +250,8 @@ def _stream(tracker, frames, max_frames: Optional[int]) -> Iterator[tuple]:
             break
         if getattr(tracker, '_svm_track_video', None) != video_id:
             raise RuntimeError('track_video: another track_video call started on this model; the model holds '
-                               "one video's memory at a time (use one model per concurrent video)")
-        if not (isinstance(image, np.ndarray) and image.ndim == 3 and image.shape[2] == 3):
-            raise ValueError(f'track_video: frame {index} is not a BGR image (H, W, 3), got '
-                             f'{type(image).__name__} of shape {getattr(image, "shape", None)}')
-        if image.dtype != np.uint8:
-            # float frames in [0, 1] would be read as nearly black 0-255 images, without an error
-            values = f'values {image.min():.3g} to {image.max():.3g}' if image.size else 'no values'
-            raise ValueError(f'track_video: frame {index} has dtype {image.dtype} ({values}); frames are BGR '
-                             'uint8 images with values 0-255 as OpenCV reads them (convert [0, 1] floats with '
-                             '(frame * 255).round().astype(np.uint8))')
+                               "one video's memory at a time (svm.apis.track_videos tracks several at once)")
+        check_frame(image, index, 'track_video')
         data = dict(img=[image], frame_id=[index], ori_shape=[image.shape[:2]], img_id=[index + 1],
                     video_id=[video_id])
         with DefaultScope.overwrite_default_scope(scope):

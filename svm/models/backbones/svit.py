@@ -6,7 +6,8 @@ The model is described in docs/model.md.
 """
 import logging
 from collections import OrderedDict
-from typing import Dict, Optional, Sequence, Tuple, Union
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
@@ -222,6 +223,16 @@ class SViT(nn.Module):
         the number of streams, frame size, dtype and device of that frame."""
         return StreamingState([KVMemory(self.memory_len, self.memory_policy) if blk.attn.attn_mode == 'stream'
                                else None for blk in self.blocks])
+
+    @contextmanager
+    def streaming_with(self, state: StreamingState) -> Iterator[StreamingState]:
+        """Within the block, streaming calls without a ``state`` use ``state`` instead of the backbone's own,
+        e.g. to stream several videos through a detector or recogniser that calls the backbone itself."""
+        own, self.stream_state = self.stream_state, state
+        try:
+            yield state
+        finally:
+            self.stream_state = own
 
     def reset_memory(self) -> None:
         """Forget all frames of the backbone's own streaming state (at a new video)."""

@@ -152,6 +152,27 @@ class KVMemory:
         self._buffer = self._frame_shape = None
         self._counts = []
 
+    def keep(self, indices: Sequence[int]) -> None:
+        """Keep only the streams ``indices``, in that order (the others end; a copy of their frames)."""
+        indices = [int(i) for i in indices]
+        for i in indices:
+            if not 0 <= i < len(self._counts):
+                raise IndexError(f'stream {i} does not exist: the memory holds {len(self._counts)} streams')
+        if self._buffer is not None:
+            self._buffer = self._buffer[:, torch.tensor(indices, dtype=torch.long, device=self._buffer.device)]
+            self._frame_shape = (len(indices), *self._frame_shape[1:])
+        self._counts = [self._counts[i] for i in indices]
+
+    def add_streams(self, num: int) -> None:
+        """Add ``num`` streams after the others, with no frames (a copy of the buffer). Before the first frame
+        there is nothing to add to: the first frames set the number of streams."""
+        if self._buffer is None:
+            return
+        empty = self._buffer.new_zeros(2, num, *self._buffer.shape[2:])
+        self._buffer = torch.cat([self._buffer, empty], 1)
+        self._frame_shape = (self._frame_shape[0] + num, *self._frame_shape[1:])
+        self._counts += [0] * num
+
     def apply(self, fn: Callable[[Tensor], Tensor]) -> None:
         """Apply ``fn`` to the buffer (a device or dtype move, as ``nn.Module._apply``); frames are kept."""
         if self._buffer is not None:
@@ -342,7 +363,8 @@ class StreamingState:
 
     ``SViT.init_state()`` makes one; ``outs, state = backbone(frames, state=state)`` streams the next frame
     of each of B streams through it; :meth:`reset` starts new videos in some streams while the others keep
-    their memory. The backbone keeps one of its own for calls without ``state`` (mmdet's predict path).
+    their memory, :meth:`keep` ends streams and :meth:`add_streams` opens new ones. The backbone keeps one of
+    its own for calls without ``state`` (mmdet's predict path; ``SViT.streaming_with`` swaps in another).
 
     Args:
         memories: one :class:`StreamMemory` (or None) per block.
@@ -364,6 +386,18 @@ class StreamingState:
         for memory in self.memories:
             if memory is not None:
                 memory.release()
+
+    def keep(self, indices: Sequence[int]) -> None:
+        """Keep only the streams ``indices``, in that order: the others end."""
+        for memory in self.memories:
+            if memory is not None:
+                memory.keep(indices)
+
+    def add_streams(self, num: int) -> None:
+        """Add ``num`` streams after the others, each at the start of a video."""
+        for memory in self.memories:
+            if memory is not None:
+                memory.add_streams(num)
 
     def apply(self, fn: Callable[[Tensor], Tensor]) -> 'StreamingState':
         """Apply ``fn`` to every buffer, as ``nn.Module._apply``; returns the state."""

@@ -126,3 +126,17 @@ def test_streaming_state_resets_moves_and_counts():
     assert state.memories[0]._buffer.dtype == torch.float64 and state.counts == (1, 0)
     state.release()
     assert state.nbytes == 0 and state.counts == ()
+
+
+def test_streams_end_and_join():
+    memory = KVMemory(2)
+    memory.add_streams(2)  # nothing to add to before the first frame
+    memory.append(*frame_kv(1., 2., 3.))
+    memory.keep([2, 0])  # stream 1 ends; the others keep their frames, in the new order
+    assert memory.counts == (1, 1) and held_values(memory, 0) == [3.] and held_values(memory, 1) == [1.]
+    memory.add_streams(1)
+    memory.append(*frame_kv(4., 5., 6.))
+    assert memory.counts == (2, 2, 1)
+    assert [held_values(memory, b) for b in range(3)] == [[3., 4.], [1., 5.], [6.]]
+    with pytest.raises(IndexError, match='stream 3 does not exist'):
+        memory.keep([3])
