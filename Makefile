@@ -2,7 +2,8 @@
 # Both create or reuse the virtual environment .venv with the locked CPU stack (requirements/locked_cpu.txt,
 # see tools/setup_env.sh); make env-gpu creates it on a CUDA machine from that machine's torch. As does
 # make mot-claims: streaming vs frame-based trackers over seeds and memory lengths (docs/demo.md);
-# make unified-demo: tracking and action recognition from one S-ViT pass per frame (docs/unified.md).
+# make track-recognition-demo: tracking and action recognition from one S-ViT pass per frame
+# (docs/track_recognition.md).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.svm-env-stamp
@@ -33,8 +34,8 @@ clean:
 
 .PHONY: mot-claims
 mot-claims: $(STAMP)
-	OMP_NUM_THREADS=1 $(PY) tools/analysis_tools/stream_vs_space.py
+	OMP_NUM_THREADS=1 $(PY) tools/experiments/stream_vs_space.py
 
-.PHONY: unified-demo
-unified-demo: $(STAMP)
-	$(PY) tools/unified_demo_main.py
+.PHONY: track-recognition-demo
+track-recognition-demo: $(STAMP)
+	$(PY) tools/track_recognition_demo_main.py
