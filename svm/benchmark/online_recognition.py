@@ -61,7 +61,7 @@ def benchmark_online_recognition(online, num_frames: int, frame_size=(256, 340),
     times = time_streaming_and_re_encoding(
         online, rng.integers(0, 256, (num_frames, *frame_size, 3), dtype=np.uint8), device)
     result = dict(device=device, frames=num_frames, window=window,
-                  encoder_memory_frames=memory_frames(online.model.backbone),
+                  encoder_memory_frames=memory_frames(online.model.backbone, online.state),
                   window_frames_held=len(online.frame_tokens))
     for name, seconds in times.items():
         ms = [1e3 * s for s in seconds]

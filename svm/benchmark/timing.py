@@ -175,15 +175,10 @@ def memory_buffers_mib(backbone: torch.nn.Module) -> float:
     return getattr(backbone, 'memory_nbytes', 0) / 2**20
 
 
-def memory_frames(backbone: torch.nn.Module) -> int:
-    """Frames an SViT's own streaming memory holds now, the most of any block and stream (0 for encoders without
-    a memory).
-
-    The one place the benchmarks read the encoder's memory itself: its explicit streaming state
-    (``stream_state.memories``, per-stream ``lengths``) where the backbone has one, else each block's
-    ``attn.memory``."""
-    state = getattr(backbone, 'stream_state', None)
-    if state is not None:
-        return max((max(memory.lengths, default=0) for memory in state.memories if memory is not None), default=0)
-    memories = (getattr(blk.attn, 'memory', None) for blk in getattr(backbone, 'blocks', []))
-    return max((len(memory) for memory in memories if memory is not None), default=0)
+def memory_frames(backbone: torch.nn.Module, state=None) -> int:
+    """Frames an SViT's streaming memory holds now, the most of any block and stream (0 for encoders without
+    a memory): of ``state`` (a ``StreamingState``, e.g. an OnlineRecognizer's), by default the backbone's own.
+    The one place the benchmarks read the encoder's memory itself."""
+    state = state if state is not None else getattr(backbone, 'stream_state', None)
+    memories = state.memories if state is not None else ()
+    return max((max(memory.lengths, default=0) for memory in memories if memory is not None), default=0)
