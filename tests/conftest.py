@@ -1,4 +1,4 @@
-"""Fixtures of the whole suite. The helpers they use, and the tests' other shared code, are in svm.testing."""
+"""Fixtures of the whole suite. The helpers they use, and the tests' other shared code, are in helpers."""
 import functools
 import signal
 from pathlib import Path
@@ -7,7 +7,7 @@ from typing import Callable, Dict, List
 import pytest
 
 from svm.utils.setup_env import register_all_modules
-from svm.testing import (TOY_REGRESSION_CONFIG, free_port, run_tool, tiny_mot_sources, train_toy,
+from helpers import (TOY_REGRESSION_CONFIG, free_port, run_tool, tiny_mot_sources, train_toy,
                          write_converted_tiny_mot, write_still_image_json, write_toy_videos)
 
 # Tests build svm's types directly, not only through configs (whose custom_imports register them), as
@@ -29,7 +29,7 @@ def isolated_default_scope():
 @pytest.fixture(scope='session')
 def tiny_mot(tmp_path_factory) -> dict:
     """Tiny MOT sequences converted as mot2coco.py --split-train --convert-det converts them:
-    ``dict(root=<data root>, gts={seq name: gt rows})`` (svm.testing.mot.write_tiny_mot)."""
+    ``dict(root=<data root>, gts={seq name: gt rows})`` (helpers.mot.write_tiny_mot)."""
     root = str(tmp_path_factory.mktemp('tiny_mot'))
     return dict(root=root, gts=write_converted_tiny_mot(root))
 
@@ -37,7 +37,7 @@ def tiny_mot(tmp_path_factory) -> dict:
 @pytest.fixture(scope='session')
 def tiny_mot_clip_sources(tiny_mot, tmp_path_factory) -> Callable[[list], List[dict]]:
     """``pipeline -> dataset configs`` of a MOT training mix over the tiny data: its half-train video frames
-    (14) and four of its frames as still images (4) (svm.testing.mot.tiny_mot_sources)."""
+    (14) and four of its frames as still images (4) (helpers.mot.tiny_mot_sources)."""
     still = write_still_image_json(tiny_mot['root'], str(tmp_path_factory.mktemp('still') / 'still.json'))
     return functools.partial(tiny_mot_sources, tiny_mot['root'], still)
 
@@ -45,13 +45,13 @@ def tiny_mot_clip_sources(tiny_mot, tmp_path_factory) -> Callable[[list], List[d
 @pytest.fixture(scope='session')
 def toy_videos(tmp_path_factory) -> Dict[str, Path]:
     """The two-class toy data set of real .mp4 and .webm files and its mmaction2 lists
-    (svm.testing.toy_videos): ``dict(root=..., train=<list>, val=<list>)``."""
+    (svm.datasets.synthetic.toy_videos): ``dict(root=..., train=<list>, val=<list>)``."""
     return write_toy_videos(tmp_path_factory.mktemp('toy_videos'))
 
 
-# Runs of the toy regression task (svm.testing.toy_task) through the tools, each made once for the tests that
+# Runs of the toy regression task (helpers.toy_task) through the tools, each made once for the tests that
 # check different things about it. They are read only: a test that resumes or damages a run copies it first
-# (svm.testing.copy_work_dir).
+# (helpers.copy_work_dir).
 @pytest.fixture(scope='session')
 def toy_run(tmp_path_factory) -> Path:
     """Work dir of ``python tools/train.py`` on the toy regression config, uninterrupted: 6 iterations,

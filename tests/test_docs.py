@@ -3,7 +3,7 @@ options of documented commands exist, and the --cfg-options examples reach a shi
 import os
 import re
 
-from svm.testing import REPO_ROOT, cfg_options, tool_help
+from helpers import REPO_ROOT, cfg_options, tool_help
 
 
 DOCS = [REPO_ROOT / 'README.md', *sorted((REPO_ROOT / 'docs').glob('*.md'))]

@@ -8,7 +8,7 @@ from importlib import metadata
 
 import pytest
 
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 
 def run_python(script: str, cwd=None, extra_path=()) -> str:

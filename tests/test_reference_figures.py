@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from svm.analysis.analyze_logs import load_json_log
-from svm.testing import REPO_ROOT, run_tool
+from helpers import REPO_ROOT, run_tool
 from svm.utils.reproducibility import describe_environment, environment
 
 PINS = REPO_ROOT / 'tests' / 'data' / 'reference_figures.json'

@@ -1004,7 +1004,7 @@ class InstallCheck:
         videos = osp.join(self.data_root, 'toy_videos')
         shutil.rmtree(videos, ignore_errors=True)
         os.makedirs(videos)
-        self.run(['python', '-m', 'svm.testing.toy_videos', videos], 'videos')
+        self.run(['python', '-m', 'svm.datasets.synthetic.toy_videos', videos], 'videos')
         config = self.config('recognition')
         work = self.work_dir('recognition')
         data = []

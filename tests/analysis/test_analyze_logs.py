@@ -6,7 +6,7 @@ import pytest
 
 from svm.analysis.analyze_logs import (curve, format_train_time, latest_test_metrics, load_json_log,
                                        load_json_logs, match_keys, plot_curves, train_time_stats)
-from svm.testing import run_tool
+from helpers import run_tool
 
 
 def write_log(path, epochs=3, iters_per_epoch=4, interval=2, base_time=0.5):

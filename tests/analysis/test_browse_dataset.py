@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from svm.analysis.browse_dataset import browse_dataset, build_train_dataset, decode_instance_ids, draw_mot_sample
-from svm.testing import TINY_MOT_CONFIG, TOY_RECOGNITION_CONFIG, run_tool, tiny_data_options
+from helpers import TINY_MOT_CONFIG, TOY_RECOGNITION_CONFIG, run_tool, tiny_data_options
 from svm.utils.config_checks import resolve_config
 
 

@@ -9,7 +9,7 @@ import torch
 
 from svm.analysis.confusion_matrix import (action_results, confusion_matrix, confusion_of_results, normalize_rows,
                                            num_classes_of, summarize)
-from svm.testing import TOY_RECOGNITION_CONFIG, run_tool
+from helpers import TOY_RECOGNITION_CONFIG, run_tool
 from svm.utils.config_checks import resolve_config
 
 GT = [0, 0, 1, 1, 2, 2, 2]

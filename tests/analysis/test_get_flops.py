@@ -8,7 +8,7 @@ from svm.analysis.get_flops import (build_detector, config_flops, config_image_s
                                     format_config_flops)
 from svm.benchmark.timing import memory_frames
 from svm.models.backbones import SViT
-from svm.testing import TINY_MOT_CONFIG, run_tool
+from helpers import TINY_MOT_CONFIG, run_tool
 
 C, LAYERS, P = 32, 2, 4
 TINY = dict(embed_dims=C, num_layers=LAYERS, num_heads=4, patch_size=P)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from svm.testing import TINY_MOT_CONFIG, run_tool
+from helpers import TINY_MOT_CONFIG, run_tool
 from svm.utils.config_checks import resolve_config
 
 

@@ -6,7 +6,7 @@ from mmengine.config import Config
 from svm.analysis.get_flops import (DEFAULT_CLIP_SHAPE, config_clip_shape, config_flops, format_config_flops,
                                     format_gflops, recognizer_flops)
 from svm.datasets.recognition import count_test_views
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'recognition' / 'svm'
 

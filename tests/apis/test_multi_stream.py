@@ -9,7 +9,7 @@ import torch
 from mmengine.registry import DefaultScope
 
 from svm.apis import MultiStreamRecognizer, MultiStreamTracker, OnlineRecognizer, init_tracker, track_video, track_videos
-from svm.testing import TINY_MOT_CONFIG, build_tiny_recognizer, write_tiny_mot
+from helpers import TINY_MOT_CONFIG, build_tiny_recognizer, write_tiny_mot
 
 # as tests/apis/test_tracking.py: a random detector's ~10 best boxes per frame, all tracked
 OPTIONS = {'model.detector.test_cfg.score_thr': 0.97, 'model.tracker.obj_score_thrs.high': 0.0,

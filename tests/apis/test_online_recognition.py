@@ -5,7 +5,7 @@ import torch
 
 from svm.apis import OnlineRecognizer, frame_pipeline_from_test_pipeline
 from svm.datasets.recognition import split_recognition_pipeline
-from svm.testing import REPO_ROOT, build_tiny_recognizer
+from helpers import REPO_ROOT, build_tiny_recognizer
 
 T = 4
 FRAME_PIPELINE = [dict(type='Resize', scale=(-1, 32)), dict(type='CenterCrop', crop_size=32)]

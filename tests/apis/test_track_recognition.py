@@ -9,7 +9,7 @@ from mmengine.registry import DefaultScope
 
 from svm.apis import OnlineRecognizer, inference_track_recognizer, init_tracker, separate_models, track_video
 from svm.datasets.synthetic.mot import SyntheticMOTSequence, preset_config
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 TRACKER_CONFIG = REPO_ROOT / 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-flow.py'
 RECOGNIZER_CONFIG = REPO_ROOT / (

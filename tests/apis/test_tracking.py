@@ -12,7 +12,7 @@ from mmengine.registry import DefaultScope
 
 from svm.apis import TrackedFrame, Tracks, init_tracker, track_video
 from svm.apis import tracking
-from svm.testing import H, TINY_MOT_CONFIG, W, write_tiny_mot
+from helpers import H, TINY_MOT_CONFIG, W, write_tiny_mot
 from svm.utils.checkpoint import UnsafeCheckpointError
 
 NUM_FRAMES = 12
@@ -55,7 +55,7 @@ def as_lists(frames):
 
 
 def test_init_tracker_sets_the_scope_mmdet_api_needs(frames_dir):
-    """Defect 8: mmdet's init_track_model fails without a default scope; init_tracker sets the config's,
+    """mmdet's init_track_model fails without a default scope; init_tracker sets the config's,
     after which mmdet's inference_mot works too; the documented line makes mmdet's API work on its own."""
     from mmdet.apis import inference_mot, init_track_model
     from mmengine.registry import init_default_scope

@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, load_script, tool_help
+from helpers import REPO_ROOT, TINY_MOT_CONFIG, load_script, tool_help
 
 BENCHMARK = 'tools/analysis_tools/benchmark.py'
 TOY_RECOGNITION = 'configs/recognition/svm/svm_stream-tiny_1xb4-8x1x1-12e_toy-rgb.py'

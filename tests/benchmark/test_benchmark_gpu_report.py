@@ -10,7 +10,7 @@ import torch
 
 from svm.benchmark.gpu_report import BackboneReportSpec, TrackerTrainingSpec, format_markdown, guarded, run_report
 from svm.benchmark.timing import autocast, device_busy
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, load_script
+from helpers import REPO_ROOT, TINY_MOT_CONFIG, load_script
 
 TINY = BackboneReportSpec(arch='tiny', memory_len=2, sizes=[(32, 48)], dtypes=['fp32', 'bf16'], frames=4,
                           warmup=1, clip_frames=3, train_frames=2, train_iters=1)

@@ -3,7 +3,7 @@ recognition config."""
 import pytest
 
 from svm.benchmark.online_recognition import benchmark_online_recognition, format_table
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 TOY_CONFIG = 'configs/recognition/svm/svm_stream-tiny_1xb4-8x1x1-12e_toy-rgb.py'
 

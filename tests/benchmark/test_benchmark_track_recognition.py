@@ -9,7 +9,7 @@ from svm.apis import inference_track_recognizer, init_tracker, open_video_source
 from svm.benchmark.track_recognition import (COST_ROWS, cost_table, online_action_accuracy, read_frame_list,
                                              track_recognizer_vs_separate)
 from svm.datasets.synthetic.mot import FLOW_CLASSES, preset_config, write_mot_benchmark
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 TRACK_RECOGNITION_CONFIG = REPO_ROOT / (
     'configs/track_recognition/svm/bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py')
@@ -73,7 +73,7 @@ def test_cost_comparison_runs_the_three_models_on_every_frame(flow_set):
 
 def test_track_recognition_task_of_the_command(flow_set, tmp_path, capsys):
     """``benchmark.py track-recognition``: the accuracy line and the cost table, and the figures as JSON."""
-    from svm.testing import load_script
+    from helpers import load_script
     checkpoint, out = tmp_path / 'track_recognizer.pth', tmp_path / 'figures.json'
     torch.save(dict(state_dict=flow_set['model'].state_dict()), checkpoint)
     root = flow_set['root']

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from svm.benchmark.tracker import benchmark_tracker_config, default_output_path, format_report
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG
+from helpers import REPO_ROOT, TINY_MOT_CONFIG
 from svm.utils.config_checks import resolve_config
 
 PAPER_CONFIG = str(REPO_ROOT / 'configs/mot/svm/'

@@ -6,7 +6,7 @@ import torch
 
 from svm.benchmark.tracker_training import (benchmark_tracker_training, build_optim_wrapper_for,
                                             build_trainable_tracker, format_table, synthetic_train_batch)
-from svm.testing import TINY_MOT_CONFIG, tiny_mot_train_batch
+from helpers import TINY_MOT_CONFIG, tiny_mot_train_batch
 from svm.utils.config_checks import resolve_config
 
 

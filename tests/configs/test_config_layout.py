@@ -5,7 +5,7 @@ from typing import List
 
 import pytest
 
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 from svm.utils.config_checks import _base_files
 
 CONFIGS = sorted((REPO_ROOT / 'configs').rglob('*.py'))

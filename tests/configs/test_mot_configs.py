@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG
+from helpers import REPO_ROOT, TINY_MOT_CONFIG
 
 CFG_DIR = osp.join(REPO_ROOT, 'configs', 'mot', 'svm')
 PAPER = 'bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth'

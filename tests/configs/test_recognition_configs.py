@@ -6,7 +6,7 @@ import torch
 from mmengine.config import Config
 
 from svm.datasets.recognition import pipeline_steps
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 CONFIG_DIR = REPO_ROOT / 'configs' / 'recognition' / 'svm'
 ENCODERS = ('space', 'stream', 'clip')

@@ -4,7 +4,7 @@ from typing import Iterator, List, Tuple
 import pytest
 from mmengine.config import Config
 
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 CONFIGS = sorted((REPO_ROOT / 'configs' / 'recognition').rglob('*.py'))
 GUARD = 'VideoDecodeGuard'

@@ -12,7 +12,7 @@ from mmengine.runner import Runner
 from mmengine.structures import InstanceData
 
 from svm.engine.runner import split_clip_batch
-from svm.testing import build_seeded_tracker, tiny_mot_config, tiny_mot_train_batch
+from helpers import build_seeded_tracker, tiny_mot_config, tiny_mot_train_batch
 
 
 def hand_made_batch(num_clips: int = 2, num_frames: int = 3) -> dict:

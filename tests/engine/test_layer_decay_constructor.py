@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from svm.engine.optimizers import clip_layer_id
-from svm.testing import build_tiny_recognizer
+from helpers import build_tiny_recognizer
 
 BASE_LR, WD, DECAY, BACKBONE_MULT = 1.0, 0.05, 0.5, 0.1
 

@@ -4,7 +4,7 @@ planned), unless allowed, then with a warning; a checkpoint at the end of an epo
 import pytest
 import torch
 
-from svm.testing import TOY_REGRESSION_CONFIG, read_run_logs, run_training_in_process
+from helpers import TOY_REGRESSION_CONFIG, read_run_logs, run_training_in_process
 
 # 32 samples in batches of 4: 8 iterations an epoch; a checkpoint every 4 iterations (iter_4.pth, iter_8.pth) or
 # at the end of every epoch (epoch_1.pth)

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from svm.engine.hooks.resume_state_hook import ResumeStateHook, get_rng_state
-from svm.testing import TINY_MOT_CONFIG, assert_same_state, load_checkpoint_on_cpu, run_tool, tiny_data_options
+from helpers import TINY_MOT_CONFIG, assert_same_state, load_checkpoint_on_cpu, run_tool, tiny_data_options
 
 EMA = "dict(type='EMAHook', ema_type='ExpMomentumEMA', momentum=0.0001, update_buffers=True, priority=49)"
 
@@ -19,7 +19,7 @@ def test_killed_mot_training_resumed_ends_with_the_weights_of_an_uninterrupted_r
     config.write_text(f"_base_ = ['{TINY_MOT_CONFIG}']\ncustom_hooks = _base_.custom_hooks + [{EMA}]\n")
     # 7 iterations an epoch on the tiny data: die in the second iteration of epoch 2, the mode-switch epoch
     killing.write_text(f"_base_ = ['{config}']\n"
-                       "custom_imports = dict(imports=['svm.tasks.mot', 'svm.testing.toy_task'])\n"
+                       "custom_imports = dict(imports=['svm.tasks.mot', 'helpers.toy_task'])\n"
                        "custom_hooks = _base_.custom_hooks + [dict(type='KillAtIterHook', iteration=9)]\n")
     # a checkpoint every epoch to resume from; no validation: the weights are what is compared
     options = [*tiny_data_options(tiny_mot['root']), 'default_hooks.checkpoint.interval=1',

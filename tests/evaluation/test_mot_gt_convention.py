@@ -19,7 +19,7 @@ from svm.datasets.mot.coco_video import convert_mot_challenge
 from svm.datasets.mot.mot_challenge import read_gt, renumber_frames
 from svm.evaluation import MOTTrackEvalMetric
 from svm.evaluation.mot_files import REPORTED_FIELDS, evaluate_mot_files
-from svm.testing import H, W, write_tiny_mot
+from helpers import H, W, write_tiny_mot
 
 # Extra pedestrians of TINY-01 in every frame, MOT's 1-based (left, top, width, height):
 BORDER_BOXES = {

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from svm.evaluation.mot_files import evaluate_mot_files
-from svm.testing import run_tool
+from helpers import run_tool
 
 # One sequence, 4 frames, two pedestrians far apart (IoU between them 0), integer boxes.
 GT = {1: [(10, 10, 20, 40)] * 4, 2: [(60, 10, 20, 40)] * 4}

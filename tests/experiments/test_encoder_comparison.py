@@ -7,7 +7,7 @@ import pytest
 
 from svm.experiments.encoder_comparison import CONFIGS as CONFIG_PATHS
 from svm.experiments.encoder_comparison import compare_encoders
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 CONFIGS = {mode: str(REPO_ROOT / path) for mode, path in CONFIG_PATHS.items()}
 

@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 
 from svm.experiments.memory_sweep import default_plot_path, format_table, load_sweep, plot_sweep
-from svm.testing import run_tool
+from helpers import run_tool
 
 
 def test_plot_memory_sweep(tmp_path):

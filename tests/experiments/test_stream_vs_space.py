@@ -15,7 +15,7 @@ import torch
 from svm.experiments.stream_vs_space import (ATTN_MODE_KEY, CONFIG, Run, aggregate, data_options, epoch_options,
                                           format_cell, format_gates, format_markdown, mean_and_spread, plan_runs,
                                           progress_line, t2d_gate_statistics)
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 
 def _figures(hota, assa=0.5, idf1=0.5, idsw=3.0):

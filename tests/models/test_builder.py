@@ -5,7 +5,7 @@ import torch
 from mmengine.config import Config
 
 from svm.models.builder import build_model_from_cfg, without_pretrained
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG
+from helpers import REPO_ROOT, TINY_MOT_CONFIG
 
 PAPER_CONFIG = str(REPO_ROOT / (
     'configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py'))

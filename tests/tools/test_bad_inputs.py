@@ -1,9 +1,9 @@
 """Bad configs, overrides and checkpoints end in a message that names the culprit. The tools print the error
 they raise: the messages are checked on what tools/train.py and tools/test.py run, in this process
-(svm.testing.run_training_in_process), and on the command line for the missing checkpoint."""
+(helpers.run_training_in_process), and on the command line for the missing checkpoint."""
 import pytest
 
-from svm.testing import TOY_REGRESSION_CONFIG, run_testing_in_process, run_tool, run_training_in_process
+from helpers import TOY_REGRESSION_CONFIG, run_testing_in_process, run_tool, run_training_in_process
 
 
 def test_misspelled_type_names_it_and_the_registry(tmp_path):

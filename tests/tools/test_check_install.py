@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from svm.testing import run_tool
+from helpers import run_tool
 from svm.utils.install_check import STEP_NAMES, CheckSettings, exit_code, run_check
 
 

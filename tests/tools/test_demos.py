@@ -11,7 +11,7 @@ import torch
 from svm.apis import (OnlineRecognizer, init_tracker, open_video_source, write_recognized_video,
                       write_tracked_video)
 from svm.datasets.mot.mot_challenge import read_results
-from svm.testing import REPO_ROOT, load_script, run_tool
+from helpers import REPO_ROOT, load_script, run_tool
 from svm.visualization import draw_tracks, track_color
 
 MOT_CONFIG = str(REPO_ROOT / 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py')

@@ -4,7 +4,7 @@ import re
 import torch
 from mmengine.config import Config
 
-from svm.testing import TOY_REGRESSION_CONFIG, free_port, run_tool, run_training_in_process
+from helpers import TOY_REGRESSION_CONFIG, free_port, run_tool, run_training_in_process
 
 
 def _mse(log):

@@ -7,7 +7,7 @@ import time
 
 import torch
 
-from svm.testing import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, copy_work_dir, load_checkpoint_on_cpu,
+from helpers import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, copy_work_dir, load_checkpoint_on_cpu,
                          run_training_in_process, train_toy)
 
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from svm.testing import REPO_ROOT, TOY_REGRESSION_CONFIG, free_port
+from helpers import REPO_ROOT, TOY_REGRESSION_CONFIG, free_port
 
 
 def _env_without_the_venv(tmp_path):

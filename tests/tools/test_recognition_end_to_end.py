@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from svm.testing import TOY_RECOGNITION_CONFIG, run_tool, toy_video_options
+from helpers import TOY_RECOGNITION_CONFIG, run_tool, toy_video_options
 
 
 def printed_metrics(output):

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from svm.evaluation.mot_files import evaluate_mot_files
-from svm.testing import TINY_MOT_CONFIG, free_port, run_tool, tiny_data_options
+from helpers import TINY_MOT_CONFIG, free_port, run_tool, tiny_data_options
 
 # Two epochs on 14 frames teach the detector little (its scores stay below 0.01), so the test
 # tracks every detection (thresholds 0, NMS at IoU 0.3) and keeps the short tracks that interpolation

@@ -6,7 +6,7 @@ import torch
 
 from svm.apis import init_tracker
 from svm.datasets.synthetic.mot import FLOW_CLASSES, preset_config, write_mot_benchmark
-from svm.testing import REPO_ROOT, run_tool
+from helpers import REPO_ROOT, run_tool
 
 TRACK_RECOGNITION_CONFIG = REPO_ROOT / (
     'configs/track_recognition/svm/bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py')

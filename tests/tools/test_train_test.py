@@ -6,7 +6,7 @@ import pickle
 import pytest
 import torch
 
-from svm.testing import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, cfg_options, load_checkpoint_on_cpu,
+from helpers import (REPO_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, cfg_options, load_checkpoint_on_cpu,
                          run_testing_in_process, run_tool, train_toy)
 from svm.utils.checkpoint import UnsafeCheckpointError
 from svm.utils.runner import config_for_training

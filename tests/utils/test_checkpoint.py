@@ -8,7 +8,7 @@ import textwrap
 import pytest
 import torch
 
-from svm.testing import TOY_REGRESSION_CONFIG, run_tool
+from helpers import TOY_REGRESSION_CONFIG, run_tool
 from svm.utils.checkpoint import enable_safe_checkpoint_io
 
 
@@ -80,7 +80,7 @@ def test_kill_while_saving_with_max_keep_ckpts_1_keeps_the_previous_checkpoint(t
     (tmp_path / 'kill_in_save.py').write_text(KILL_IN_SAVE)
     crashing = tmp_path / 'crashing.py'
     crashing.write_text(f"_base_ = ['{TOY_REGRESSION_CONFIG}']\n"
-                        "custom_imports = dict(imports=['svm.engine.hooks', 'svm.testing.toy_task', 'kill_in_save'])\n"
+                        "custom_imports = dict(imports=['svm.engine.hooks', 'helpers.toy_task', 'kill_in_save'])\n"
                         "default_hooks = dict(checkpoint=dict(max_keep_ckpts=1))\n"
                         "custom_hooks = [dict(type='KillInsideSaveHook', iteration=4)]\n")
     work_dir = tmp_path / 'work'
@@ -307,7 +307,7 @@ def test_a_legacy_format_checkpoint_with_a_pickle_payload_names_the_offending_gl
 @pytest.mark.parametrize('content', [b'\xff\xfe\x80iter_2', b'\xc3(', b'/work\xe9/iter_2.pth'])
 def test_a_last_checkpoint_pointer_that_is_not_text_falls_back_to_the_newest_checkpoint(trained, tmp_path, content,
                                                                                         monkeypatch):
-    from svm.testing import copy_work_dir
+    from helpers import copy_work_dir
     from svm.utils import checkpoint as checkpoint_module
     warnings = []
     monkeypatch.setattr(checkpoint_module, 'print_log', lambda message, **kwargs: warnings.append(message))

@@ -5,7 +5,7 @@ import re
 import pytest
 from mmengine.config import Config
 
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, TOY_REGRESSION_CONFIG, run_training_in_process
+from helpers import REPO_ROOT, TINY_MOT_CONFIG, TOY_REGRESSION_CONFIG, run_training_in_process
 from svm.utils.config_checks import check_hook_args, check_override_keys, load_config
 
 

@@ -12,7 +12,7 @@ from mmengine.registry import init_default_scope
 
 from svm.models.mot.release_checkpoint import (convert_release_checkpoint, svm_to_release_state_dict,
                                                write_release_checkpoint)
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, assert_same_state, build_seeded_tracker, load_checkpoint_on_cpu
+from helpers import REPO_ROOT, TINY_MOT_CONFIG, assert_same_state, build_seeded_tracker, load_checkpoint_on_cpu
 from svm.utils import install_check as ic
 
 

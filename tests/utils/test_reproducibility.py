@@ -63,7 +63,7 @@ def test_reference_file_needs_environment_and_runs(tmp_path):
 
 
 def test_committed_demo_figures_have_three_seeds_from_one_locked_environment():
-    from svm.testing import REPO_ROOT
+    from helpers import REPO_ROOT
     reference = load_reference(str(REPO_ROOT / 'docs' / 'figures' / 'demo.json'))
     assert sorted(reference['runs']) == ['0', '1', '2']
     assert reference['environment']['differs_from_lock'] == {}

@@ -1,6 +1,6 @@
 """What a run loads and where it writes are checked before it starts: another model's checkpoint as
 load_from or --resume, a work dir another training holds, test outputs that cannot be written. The checks are
-those of what tools/train.py and tools/test.py run, in this process (svm.testing.run_training_in_process), and
+those of what tools/train.py and tools/test.py run, in this process (helpers.run_training_in_process), and
 of tools/train.py --resume for the lock of a run that is gone."""
 import json
 import os
@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from svm.testing import (TOY_REGRESSION_CONFIG, cfg_options, read_run_logs, run_testing_in_process,
+from helpers import (TOY_REGRESSION_CONFIG, cfg_options, read_run_logs, run_testing_in_process,
                          run_training_in_process, train_toy)
 from svm.utils.work_dir_lock import WorkDirInUseError
 

@@ -6,7 +6,7 @@ import sys
 import pytest
 from mmengine.config import Config
 
-from svm.testing import REPO_ROOT, TINY_MOT_CONFIG, TOY_REGRESSION_CONFIG
+from helpers import REPO_ROOT, TINY_MOT_CONFIG, TOY_REGRESSION_CONFIG
 from svm.utils.config_checks import check_override_keys
 from svm.utils.user_errors import error_message, is_user_error, run_main
 

@@ -11,7 +11,7 @@ import pytest
 import torch
 from mmengine.structures import InstanceData
 
-from svm.testing import H, TINY_MOT_CONFIG, W, cfg_options, run_tool, tiny_data_options
+from helpers import H, TINY_MOT_CONFIG, W, cfg_options, run_tool, tiny_data_options
 
 
 def test_show_dir_writes_ground_truth_and_tracks(tiny_mot, tmp_path):

@@ -6,9 +6,11 @@
     python tools/analysis_tools/benchmark.py online-recognition CONFIG --frames 96
     python tools/analysis_tools/benchmark.py track-recognition CONFIG CHECKPOINT --frame-list L --data-root D
     python tools/analysis_tools/benchmark.py gpu-report --device cuda --out-dir work_dirs/gpu_report
+    python tools/analysis_tools/benchmark.py streams [--case 224x224:0:32 800x1440:14:32] [--streams 1 2 4 8]
 
 Each task prints its tables; ``--out FILE.json`` writes its figures (gpu-report: ``--out-dir``). ``TASK --help``
-says what a task measures and its options. ``backbone`` and ``gpu-report --skip-tracker`` need only torch.
+says what a task measures and its options. ``backbone``, ``streams`` and ``gpu-report --skip-tracker`` need only
+torch.
 """
 import argparse
 import json
@@ -349,6 +351,46 @@ def run_gpu_report(args) -> list:
     return rows
 
 
+# --- streams ----------------------------------------------------------------------------------------------------
+STREAMS_HELP = """What S-ViT's streaming state costs, with a full memory.
+
+Per frame: 'stream' against 'space' on the same frames, and 'stream' with the memory as svm kept it before (a
+second, contiguous copy of the keys and values) against the one copy it keeps now, with the key/value MiB of
+each; every --case SIZE WINDOW MEMORY (window 0: global attention with a class token). Then the aggregate
+frames/s of N streams (--streams) batched, one backbone call of N frames per step, against the same streams one
+after another, at --streams-case. The encoders take turns frame by frame. Torch only; random weights."""
+
+
+def case(text: str) -> tuple:
+    """'HxW:WINDOW:MEMORY' -> ((H, W), window, memory)."""
+    try:
+        hw, window, memory = text.split(':')
+        return size(hw), int(window), int(memory)
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(f'a case is HxW:WINDOW:MEMORY (e.g. 224x224:0:32), got {text!r}')
+
+
+def add_streams(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--arch', default='b16', help="'b16', 'l14' or 'tiny'")
+    parser.add_argument('--case', dest='cases', type=case, nargs='+',
+                        default=[case('224x224:0:8'), case('224x224:0:32'), case('800x1440:14:8'),
+                                 case('800x1440:14:32')],
+                        help='per-frame cases HxW:WINDOW:MEMORY')
+    parser.add_argument('--frames', type=int, default=8, help='timed frames per case, after MEMORY untimed ones')
+    parser.add_argument('--streams', type=int, nargs='*', default=[1, 2, 4, 8], help='numbers of streams N')
+    parser.add_argument('--streams-case', type=case, default=case('224x224:0:8'), help='HxW:WINDOW:MEMORY')
+    parser.add_argument('--steps', type=int, default=8, help='timed steps of the batched streams')
+    parser.add_argument('--dtype', default='fp32', choices=list(DTYPES))
+
+
+def run_streams(args) -> Dict:
+    from svm.benchmark.streams import format_tables, run
+    result = run(args.arch, args.cases, args.frames, args.streams, args.streams_case, args.steps, args.device,
+                 args.dtype)
+    print(format_tables(result))
+    return result
+
+
 # task: (description, add its arguments, run it); the task's module in svm/benchmark/ has its name
 TASKS: Dict[str, tuple] = {
     'backbone': (BACKBONE_HELP, add_backbone, run_backbone),
@@ -357,6 +399,7 @@ TASKS: Dict[str, tuple] = {
     'online-recognition': (ONLINE_RECOGNITION_HELP, add_online_recognition, run_online_recognition),
     'track-recognition': (TRACK_RECOGNITION_HELP, add_track_recognition, run_track_recognition),
     'gpu-report': (GPU_REPORT_HELP, add_gpu_report, run_gpu_report),
+    'streams': (STREAMS_HELP, add_streams, run_streams),
 }
 
 

@@ -1,5 +1,5 @@
 _base_ = ['../../../configs/_base_/default_runtime.py']
-custom_imports = dict(imports=['svm.engine.hooks', 'svm.testing.toy_task'], allow_failed_imports=False)
+custom_imports = dict(imports=['svm.engine.hooks', 'helpers.toy_task'], allow_failed_imports=False)
 default_scope = 'mmengine'
 
 model = dict(type='ToyRegressor', in_features=4, hidden=8)

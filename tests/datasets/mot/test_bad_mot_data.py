@@ -11,7 +11,7 @@ import pytest
 from svm.datasets.mot.coco_video import MOTDataError, convert_mot_challenge
 from svm.datasets.mot.mot_challenge import write_seqinfo
 from svm.datasets.mot.motsynth import convert_motsynth
-from svm.testing import tiny_seqinfo, write_tiny_mot
+from helpers import tiny_seqinfo, write_tiny_mot
 
 
 def convert(root: str, convert_det: bool = False) -> None:

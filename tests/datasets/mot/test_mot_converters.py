@@ -11,7 +11,7 @@ from mmdet.datasets import BaseVideoDataset, MOTChallengeDataset
 
 from svm.datasets.mot.coco_video import convert_mot_challenge
 from svm.datasets.mot.mot_challenge import read_gt, write_seqinfo
-from svm.testing import H, W, render_frame, run_tool, tiny_seqinfo, tiny_track
+from helpers import H, W, render_frame, run_tool, tiny_seqinfo, tiny_track
 
 
 def test_mot2coco_half_split_and_public_detections(tiny_mot):

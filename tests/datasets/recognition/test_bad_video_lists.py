@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from svm.testing import TOY_RECOGNITION_CONFIG, run_training_in_process
+from helpers import TOY_RECOGNITION_CONFIG, run_training_in_process
 
 
 def build(ann_file, num_classes=None):

@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from svm.testing import REPO_ROOT, TOY_RECOGNITION_CONFIG, read_run_logs, run_training_in_process, toy_video_options
+from helpers import REPO_ROOT, TOY_RECOGNITION_CONFIG, read_run_logs, run_training_in_process, toy_video_options
 
 
 def decoding_steps():

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from svm.datasets.recognition.converters import convert_k400_csv, convert_ssv2_split, load_ssv2_labels
-from svm.testing import run_tool
+from helpers import run_tool
 
 K400_TRAIN = '''label,youtube_id,time_start,time_end,split,is_cc
 playing guitar,gtr_A1,10,20,train,0

@@ -11,7 +11,7 @@ from svm.datasets.mot.mot_challenge import read_gt
 from svm.datasets.synthetic.mot import (FLOW_CLASSES, PRESETS, SyntheticMOTConfig, SyntheticMOTSequence,
                                         flow_labels, preset_config, write_mot_benchmark)
 from svm.datasets.synthetic.seeding import derived_seeds
-from svm.testing import run_tool
+from helpers import run_tool
 
 # the flow preset at a small size; spawning often, so that people also enter during the sequence
 SMALL = dict(width=160, height=96, num_frames=30, obj_height=(24.0, 48.0), spawn_prob=0.2)

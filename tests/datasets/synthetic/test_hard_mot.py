@@ -12,7 +12,7 @@ import pytest
 
 from svm.datasets.synthetic.mot import (PRESETS, SyntheticMOTConfig, SyntheticMOTSequence, preset_config,
                                         write_mot_benchmark)
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 SEEDS = (0, 1, 2, 3)  # sequences measured per preset
 

@@ -10,7 +10,7 @@ import pytest
 from svm.datasets.mot.coco_video import convert_mot_challenge
 from svm.datasets.mot.mot_challenge import GT_FIELDS, SEQINFO_KEYS, read_gt, read_seqinfo
 from svm.datasets.synthetic.mot import SyntheticMOTConfig, SyntheticMOTSequence, sequence_info, write_mot_benchmark
-from svm.testing import REPO_ROOT, run_tool
+from helpers import REPO_ROOT, run_tool
 
 TINY = SyntheticMOTConfig(width=128, height=96, num_frames=30, obj_height=(24.0, 48.0),
                           camera_amplitude=(10.0, 4.0), spawn_prob=0.2)

@@ -8,7 +8,7 @@ from mmdet.registry import DATASETS, TRANSFORMS
 from mmengine.registry import init_default_scope
 
 from svm.datasets.transforms import ClipMosaic
-from svm.testing import CLIP_LOADING, tiny_mot_config
+from helpers import CLIP_LOADING, tiny_mot_config
 
 init_default_scope('mmdet')
 

@@ -5,9 +5,8 @@ import pytest
 import torch
 
 from svm.models.backbones import SViT
-from svm.models.layers import KVMemory, SpaceTimeAttention
 from svm.models.necks import SimplePyramid
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 
 TINY = dict(embed_dims=32, num_layers=3, num_heads=4, patch_size=4)
 
@@ -62,47 +61,6 @@ def test_fifo_parallel_equals_streaming_beyond_capacity():
             torch.testing.assert_close(p, s, atol=1e-5, rtol=0)
 
 
-def naive_t2d(q, k, v, window, causal):
-    """T2D by its definition, one query at a time. q, k, v: (T, H, W, heads, hd) -> (T, H, W, heads, hd)."""
-    T, H, W, heads, hd = q.shape
-    out = torch.zeros_like(q)
-    for t in range(T):
-        frames = range(t + 1) if causal else range(T)
-        for h in range(H):
-            for w in range(W):
-                hs = range(H) if window is None else range(h // window * window, min(H, (h // window + 1) * window))
-                ws = range(W) if window is None else range(w // window * window, min(W, (w // window + 1) * window))
-                for axis_keys in ([(s, i, w) for s in frames for i in hs], [(s, h, j) for s in frames for j in ws]):
-                    kk = torch.stack([k[key] for key in axis_keys], 1)  # (heads, n, hd)
-                    vv = torch.stack([v[key] for key in axis_keys], 1)
-                    attn = torch.softmax((kk @ q[t, h, w][:, :, None])[..., 0] / hd**0.5, -1)
-                    out[t, h, w] += (attn[..., None] * vv).sum(1)
-    return out
-
-
-@pytest.mark.parametrize('mode,window', [('stream', None), ('stream', 2), ('clip', None)])
-def test_t2d_matches_its_definition(mode, window):
-    """The temporal-height + temporal-width factorisation, checked against an explicit loop."""
-    torch.manual_seed(0)
-    C, heads, T, H, W = 8, 2, 3, 4, 4  # windows of 2 divide the map: no padded tokens in the reference
-    attn = SpaceTimeAttention(C, heads, attn_mode=mode, window_size=window, memory_len=T).eval()
-    torch.nn.init.normal_(attn.t2d_alpha)
-    x = torch.randn(T, H * W, C)
-    with torch.no_grad():
-        out = attn(x, (H, W), T, streaming=False)
-        alpha = attn.t2d_alpha.clone()
-        torch.nn.init.zeros_(attn.t2d_alpha)
-        y_space = attn(x, (H, W), T, streaming=False)
-        q = attn.t2d_q_proj(x).view(T, H, W, heads, C // heads)
-        if mode == 'clip':
-            k, v = attn.t2d_kv_proj(x).view(T, H, W, 2, heads, C // heads).unbind(3)
-        else:
-            qkv = torch.nn.functional.linear(x, attn.in_proj_weight, attn.in_proj_bias)
-            k, v = qkv.view(T, H, W, 3, heads, C // heads).unbind(3)[1:]
-        o_t = naive_t2d(q, k, v, window, causal=mode == 'stream').reshape(T, H * W, C)
-        torch.testing.assert_close(out, y_space + alpha * attn.t2d_out_proj(o_t), atol=1e-5, rtol=0)
-
-
 def test_causal_and_clip_modes_see_the_right_frames():
     clip = torch.randn(1, 4, 3, 16, 16)
     changed = clip.clone()
@@ -127,8 +85,7 @@ def test_no_gradient_into_earlier_frames_or_memory():
     frames = [torch.randn(1, 3, 16, 16, requires_grad=True) for _ in range(3)]
     model.reset_memory()
     outs = [model(f)[-1] for f in frames]
-    memory = model.blocks[0].attn.memory
-    assert not memory._columns.requires_grad and not memory._rows.requires_grad
+    assert not model.stream_state.memories[0]._buffer.requires_grad
     outs[2].sum().backward()
     assert frames[2].grad.abs().sum() > 0 and frames[0].grad is None and frames[1].grad is None
 
@@ -158,41 +115,6 @@ def test_reset_forgets():
     for got, want in zip(after_reset, expected):
         torch.testing.assert_close(got[-1], want[-1], atol=0, rtol=0)
     assert (without_reset[0][-1] - expected[0][-1]).abs().max() > 1e-3
-
-
-def frame_kv(value: float):
-    """One frame's keys/values for a (B=1, nh=1, wh=2, nw=1, ww=3, heads=1, hd=2) map, all equal to value."""
-    return torch.full((1, 1, 2, 1, 3, 1, 2), value), torch.full((1, 1, 2, 1, 3, 1, 2), -value)
-
-
-def held_values(memory: KVMemory) -> list:
-    k_col, v_col, k_row, v_row = memory.read()
-    n = len(memory)
-    values = sorted(k_col.view(3, 1, n, 2, 2)[0, 0, :, 0, 0].tolist())
-    assert sorted(k_row.view(2, 1, n, 3, 2)[0, 0, :, 0, 0].tolist()) == values  # both layouts agree
-    assert sorted((-v_col.view(3, 1, n, 2, 2)[0, 0, :, 0, 0]).tolist()) == values
-    return values
-
-
-@pytest.mark.parametrize('policy,expected', [
-    ('fifo', [[1.], [1., 2.], [1., 2., 3.], [2., 3., 4.], [3., 4., 5.]]),
-    # the oldest is averaged into the next-oldest: (1+2)/2, then (1.5+3)/2
-    ('merge', [[1.], [1., 2.], [1., 2., 3.], [1.5, 3., 4.], [2.25, 4., 5.]]),
-])
-def test_memory_policies(policy, expected):
-    memory = KVMemory(3, policy)
-    with torch.no_grad():
-        for step, want in enumerate(expected):
-            memory.append(*frame_kv(step + 1.))
-            assert held_values(memory) == pytest.approx(want)
-    buffers = memory._columns.data_ptr(), memory._rows.data_ptr()
-    memory.reset()
-    assert len(memory) == 0
-    memory.append(*frame_kv(9.))
-    assert (memory._columns.data_ptr(), memory._rows.data_ptr()) == buffers  # preallocated, reused
-    assert held_values(memory) == [9.]
-    with pytest.raises(ValueError, match='reset_memory'):
-        memory.append(torch.zeros(1, 1, 4, 1, 3, 1, 2), torch.zeros(1, 1, 4, 1, 3, 1, 2))
 
 
 def test_merge_policy_in_the_model():
@@ -343,23 +265,93 @@ def test_memory_follows_inference_mode_between_videos():
     assert model.blocks[0].attn.t2d_q_proj.weight.grad is not None
 
 
-@pytest.mark.parametrize('mode', ['stream', 'clip'])
-def test_t2d_initialisations(mode):
-    """'trunc_normal': std 0.02 projections; 'release': xavier-uniform input projections (bound sqrt(3 / C)),
-    nn.Linear's default for the output projection (bound 1 / sqrt(C)); zero biases and alpha 1e-4 in both."""
-    torch.manual_seed(0)
-    C = 256
-    trunc = SpaceTimeAttention(C, 4, attn_mode=mode)
-    release = SpaceTimeAttention(C, 4, attn_mode=mode, t2d_init='release')
-    inputs = [release.t2d_q_proj] + ([release.t2d_kv_proj] if mode == 'clip' else [])
-    for linear in inputs:
-        bound = (6 / (linear.in_features + linear.out_features))**0.5
-        assert 0.95 * bound < linear.weight.abs().max() <= bound
-    assert 0.95 * C**-0.5 < release.t2d_out_proj.weight.abs().max() <= C**-0.5
-    assert trunc.t2d_q_proj.weight.std().item() == pytest.approx(0.02, rel=0.05)
-    assert trunc.t2d_out_proj.weight.std().item() == pytest.approx(0.02, rel=0.05)
-    for attn in (trunc, release):
-        assert not attn.t2d_q_proj.bias.any() and not attn.t2d_out_proj.bias.any()
-        assert torch.equal(attn.t2d_alpha, torch.full((C, ), 1e-4))
-    with pytest.raises(ValueError, match="t2d_init must be one of"):
-        SpaceTimeAttention(C, 4, t2d_init='xavier')
+def test_batched_streams_with_a_restart_equal_each_video_alone():
+    """Three streams in one batch; stream 1 starts a second video at step 4 (state.reset([1])): every
+    stream's outputs equal its video streamed alone, merge policy beyond the memory's length included."""
+    model = tiny_svit(memory_len=3, memory_policy='merge', window_size=[None, 2, 3], with_cls_token=False)
+    videos = torch.randn(4, 7, 3, 20, 28)  # videos 0, 1 and 2 in streams 0-2, video 3 in stream 1 from step 4
+    restart = 4
+    with torch.no_grad():
+        state = model.init_state()
+        batched = []
+        for t in range(7):
+            if t == restart:
+                state.reset([1])
+            frames = torch.stack([videos[0, t], videos[1 if t < restart else 3, t - (t >= restart) * restart],
+                                  videos[2, t]])
+            outs, state = model(frames, state=state)
+            batched.append(outs)
+        assert state.counts == (7, 3, 7)
+        alone = {v: stream(model, videos[v:v + 1]) for v in range(4)}
+    for i in range(3):  # every output
+        for t in range(7):
+            expected = [alone[0][i][t], alone[1][i][t] if t < restart else alone[3][i][t - restart],
+                        alone[2][i][t]]
+            torch.testing.assert_close(batched[t][i], torch.stack(expected), atol=1e-5, rtol=0)
+
+
+def test_states_are_independent_of_the_backbone_and_of_each_other():
+    model = tiny_svit()
+    video_a, video_b = torch.randn(2, 1, 5, 3, 16, 16)
+    with torch.no_grad():
+        expected_a, expected_b = stream(model, video_a), stream(model, video_b)
+        model.reset_memory()
+        state_a, state_b = model.init_state(), model.init_state()
+        got_a, got_b, own = [], [], []
+        for t in range(5):  # two explicit states and the backbone's own, interleaved on one model
+            got_a.append(model(video_a[:, t], state=state_a)[0])
+            own.append(model(video_a[:, t]))
+            got_b.append(model(video_b[:, t], state=state_b)[0])
+    for i in range(3):
+        for t in range(5):
+            torch.testing.assert_close(got_a[t][i][0], expected_a[i][t], atol=0, rtol=0)
+            torch.testing.assert_close(own[t][i][0], expected_a[i][t], atol=0, rtol=0)
+            torch.testing.assert_close(got_b[t][i][0], expected_b[i][t], atol=0, rtol=0)
+    with pytest.raises(ValueError, match='not a clip'):
+        model(video_a, state=state_a)
+
+
+def test_parallel_forward_leaves_the_streaming_state_alone():
+    model = tiny_svit()
+    video, other = torch.randn(2, 1, 6, 3, 16, 16)
+    with torch.no_grad():
+        expected = stream(model, video)
+        model.reset_memory()
+        got = [model(video[:, t]) for t in range(3)]
+        model(other)  # a clip in parallel mode between two streaming steps
+        got += [model(video[:, t]) for t in range(3, 6)]
+    for i in range(3):
+        torch.testing.assert_close(torch.cat([g[i] for g in got]), expected[i], atol=0, rtol=0)
+
+
+def test_streaming_state_survives_a_move():
+    """model.double() mid-video moves the backbone's own state with it; an explicit state moves with .to()."""
+    model = tiny_svit()
+    video = torch.randn(1, 6, 3, 16, 16)
+    with torch.no_grad():
+        expected = stream(model, video)[-1]
+        model.reset_memory()
+        state = model.init_state()
+        own = [model(video[:, t])[-1] for t in range(3)]
+        explicit = [model(video[:, t], state=state)[0][-1] for t in range(3)]
+        model.double()
+        state.to(torch.float64)
+        own += [model(video[:, t].double())[-1].float() for t in range(3, 6)]
+        explicit += [model(video[:, t].double(), state=state)[0][-1].float() for t in range(3, 6)]
+    torch.testing.assert_close(torch.cat(own), expected, atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.cat(explicit), expected, atol=1e-5, rtol=0)
+
+
+def test_one_copy_of_the_memory_at_the_paper_mot_size():
+    """The paper's MOT backbone at 800x1440 (windows of 14, memory 32): 12.06 GiB of keys and values in fp32,
+    one copy (two layouts took 24.12 GiB). On the meta device: shapes only."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(REPO_ROOT / 'configs/_base_/models/bytetrack_svit-b16_yolox.py')
+    backbone = {k: v for k, v in cfg.model.detector.backbone.items() if k not in ('type', 'pretrained')}
+    with torch.device('meta'):
+        model = SViT(**backbone).eval()
+        with torch.no_grad():
+            model(torch.empty(1, 3, 800, 1440))
+    # 12 blocks x keys and values x 32 frames x a 56 x 98 padded map x 768 channels x 4 bytes
+    assert model.memory_nbytes == 12 * 2 * 32 * 56 * 98 * 768 * 4
+    assert model.memory_nbytes / 2**30 <= 12.1

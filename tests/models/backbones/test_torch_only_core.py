@@ -9,7 +9,7 @@ import torch
 
 from svm.models.backbones import SViT
 from svm.models.layers import DropPath
-from svm.testing import REPO_ROOT
+from helpers import REPO_ROOT
 from svm.utils.dependencies import HOW_TO_INSTALL, IMPORT_NAMES
 
 TINY = dict(embed_dims=32, num_layers=2, num_heads=4, patch_size=4)

@@ -10,7 +10,7 @@ import torch
 
 from svm.models.mot.release_checkpoint import (NotAReleaseCheckpointError, convert_release_checkpoint,
                                                convert_release_state_dict, svm_to_release_state_dict)
-from svm.testing import REPO_ROOT, load_script, run_tool, tiny_data_options
+from helpers import REPO_ROOT, load_script, run_tool, tiny_data_options
 from svm.utils.checkpoint import UnsafeCheckpointError, load_checkpoint_file
 
 DATA = osp.join(REPO_ROOT, 'tests', 'data', 'release')

@@ -8,7 +8,7 @@ from mmengine.registry import DefaultScope
 
 from svm.apis import init_tracker
 from svm.models.mot import assemble_track_recognizer_checkpoint, assemble_track_recognizer_state
-from svm.testing import REPO_ROOT, load_checkpoint_on_cpu, load_script, run_tool
+from helpers import REPO_ROOT, load_checkpoint_on_cpu, load_script, run_tool
 
 UNIFIED = REPO_ROOT / 'configs/track_recognition/svm'
 TRACKER_CONFIG = REPO_ROOT / 'configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-flow.py'

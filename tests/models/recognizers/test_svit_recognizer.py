@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from svm.testing import build_tiny_recognizer, tiny_recognizer_cfg
+from helpers import build_tiny_recognizer, tiny_recognizer_cfg
 
 B, V, T, S = 2, 3, 4, 32
 

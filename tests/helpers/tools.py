@@ -1,7 +1,8 @@
 """Running svm's command-line tools as a user would, and the toy regression task they are tested on.
 
 The repository root is the source checkout ``svm`` is imported from (``make test`` installs it in
-develop mode): the tests find configs, tools and fixtures through :data:`REPO_ROOT`.
+develop mode): the tests find configs, tools and fixtures through :data:`REPO_ROOT`, and the tools they run
+find these helpers (the toy task's modules) through :data:`TESTS_ROOT` on their PYTHONPATH.
 """
 import argparse
 import contextlib
@@ -27,8 +28,9 @@ import svm
 from svm.utils.checkpoint import load_checkpoint_file
 
 REPO_ROOT = Path(svm.__file__).resolve().parents[1]
+TESTS_ROOT = Path(__file__).resolve().parents[1]
 
-# The toy regression task (svm.testing.toy_task): a child config that inherits a base and a runtime,
+# The toy regression task (helpers.toy_task): a child config that inherits a base and a runtime,
 # which tools/train.py trains in seconds on the CPU.
 TOY_REGRESSION_CONFIG = REPO_ROOT / 'tests' / 'data' / 'toy' / 'toy_regression.py'
 
@@ -43,7 +45,8 @@ def run_tool(args: Sequence[Argument], cwd: Argument = REPO_ROOT, env: Optional[
              timeout: float = 600, check: bool = True) -> subprocess.CompletedProcess:
     """Run a command line as a user would, from the repository root, with this interpreter as ``python``.
 
-    ``env`` is added to this process's environment; a ``PYTHONPATH`` in it comes after the repository root.
+    ``env`` is added to this process's environment; a ``PYTHONPATH`` in it comes after the repository root and
+    the tests' folder (for ``helpers.toy_task``).
     Raises AssertionError with the key lines of stderr when ``check`` and the command fails.
     """
     full_env = dict(os.environ)
@@ -51,7 +54,7 @@ def run_tool(args: Sequence[Argument], cwd: Argument = REPO_ROOT, env: Optional[
     full_env.setdefault('OMP_NUM_THREADS', '1')
     full_env.update(env or {})
     full_env['PYTHONPATH'] = os.pathsep.join(
-        p for p in [str(REPO_ROOT), full_env.get('PYTHONPATH', '')] if p)
+        p for p in [str(REPO_ROOT), str(TESTS_ROOT), full_env.get('PYTHONPATH', '')] if p)
     args = [sys.executable if a == 'python' else str(a) for a in args]
     proc = subprocess.run(args, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0 and GLOO_TRANSPORT_ERROR.search(proc.stderr):

@@ -119,9 +119,12 @@ def build_seeded_tracker(model_cfg: Config, **backbone_options) -> torch.nn.Modu
 
 def tiny_mot_train_batch(data_root: str) -> dict:
     """The first batch of the tiny config's train loader over the converted tiny data under
-    ``data_root`` (seed 0): the pseudo-collated clips of PackTrackInputs."""
+    ``data_root`` (seed 0): the pseudo-collated clips of PackTrackInputs. The augmentations draw from the
+    global random generators, seeded here so that the batch is the same in every run."""
+    from mmengine.runner import set_random_seed
     cfg = tiny_mot_config(data_root)
     cfg.train_dataloader.sampler = dict(type='SourceRatioSampler', ratios=(1, ), seed=0)
+    set_random_seed(0)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         return next(iter(Runner.build_dataloader(cfg.train_dataloader, seed=0)))
 

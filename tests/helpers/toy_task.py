@@ -2,7 +2,7 @@
 
 Importing this module registers its dataset, model, metric and hooks in mmengine's root registries. The
 toy configs (tests/data/toy), and the configs the tests derive from them, import it through
-``custom_imports``, so that every process a tool starts has them; svm.testing does not import it.
+``custom_imports``, so that every process a tool starts has them; tests/helpers/__init__.py does not import it.
 """
 import os
 import os.path as osp

@@ -1,10 +1,10 @@
-"""The toy recognition videos, written by ``python -m svm.testing.toy_videos OUT_DIR``.
+"""The toy recognition videos, written by ``python -m svm.datasets.synthetic.toy_videos OUT_DIR``.
 
 Two classes, a bright square crossing a dark noisy background: left-to-right in red (class 0) or
 right-to-left in blue (class 1). 8 training and 4 validation videos of 16 frames at 96x64, half of them
 .mp4 (H.264) and half .webm (VP8), with mmaction2 lists ``{train,val}_list_videos.txt``, written with
 svm.datasets.synthetic.actions.write_video (lossy, as real data sets are). Run in a fresh interpreter
-(svm.testing.recognition.write_toy_videos does): once decord is loaded in a process (mmaction2's
+(the install check and the test suite do): once decord is loaded in a process (mmaction2's
 DecordInit imports it), its bundled FFmpeg libraries make PyAV's libvpx encoders fail to open.
 """
 import sys

@@ -1,4 +1,4 @@
-"""Tiny S-ViT recognisers and the toy data set of real videos (svm.testing.toy_videos) for the
+"""Tiny S-ViT recognisers and the toy data set of real videos (svm.datasets.synthetic.toy_videos) for the
 recognition tests."""
 import subprocess
 import sys
@@ -51,13 +51,13 @@ def build_tiny_recognizer(attn_mode: str = 'stream', seed: int = 0, **kwargs) ->
 
 
 def write_toy_videos(root: Path) -> Dict[str, Path]:
-    """The toy videos and their lists under ``root`` (see svm.testing.toy_videos), written in a fresh
+    """The toy videos and their lists under ``root`` (see svm.datasets.synthetic.toy_videos), written in a fresh
     interpreter: once decord is loaded in a process, PyAV's libvpx encoders fail to open.
 
     Returns ``dict(root=root, train=<train list>, val=<val list>)``.
     """
-    subprocess.run([sys.executable, '-m', 'svm.testing.toy_videos', str(root)], check=True, capture_output=True,
-                   text=True, timeout=300)
+    subprocess.run([sys.executable, '-m', 'svm.datasets.synthetic.toy_videos', str(root)], check=True,
+                   capture_output=True, text=True, timeout=300)
     return dict(root=root, train=root / 'train_list_videos.txt', val=root / 'val_list_videos.txt')
 
 

@@ -1,10 +1,9 @@
-"""Helpers of svm's test suite, importable like mmengine.testing and mmdet.testing: the repository root,
-running the tools as a user would, the toy regression task, tiny MOT data and the tiny tracker config,
-tiny recognisers and toy videos. Nothing here needs pytest; the fixtures that use it are in
-tests/conftest.py.
+"""Helpers of svm's test suite (``from helpers import ...``: pytest puts tests/ on the path, and the tools the
+tests run get it on their PYTHONPATH): the repository root, running the tools as a user would, the toy
+regression task, tiny MOT data and the tiny tracker config, tiny recognisers and toy videos. Nothing here
+needs pytest; the fixtures that use it are in tests/conftest.py. They ship with the tests, not with svm.
 
-``svm.testing.toy_task`` (registers the toy task's modules) and ``svm.testing.toy_videos`` (a script)
-are not imported here.
+``helpers.toy_task`` (registers the toy task's modules) is not imported here.
 """
 from .mot import (CLIP_LOADING, COLORS, PEDESTRIAN, TINY_MOT_CONFIG, H, W, build_seeded_tracker, render_frame,
                   tiny_data_options, tiny_mot_config, tiny_mot_sources, tiny_mot_train_batch, tiny_seqinfo,
