@@ -56,12 +56,13 @@ class _Streams:
         return self.keys.index(key)
 
     def check_step(self, keys: Iterable[Hashable], caller: str) -> None:
-        if sorted(map(repr, keys)) != sorted(map(repr, self.keys)):
+        keys = list(keys)
+        if len(keys) != len(self.keys) or set(keys) != set(self.keys):
             raise ValueError(f'{caller}: a step takes one frame of every open stream, {self.keys}; got frames of '
                              f'{list(keys)} (close() a stream that has ended)')
 
 
-def _stack(inputs: Sequence[torch.Tensor], keys: Sequence[Hashable], caller: str) -> None:
+def _check_one_size(inputs: Sequence[torch.Tensor], keys: Sequence[Hashable], caller: str) -> None:
     shapes = {tuple(x.shape) for x in inputs}
     if len(shapes) > 1:
         sizes = ', '.join(f'{k!r}: {tuple(x.shape)}' for k, x in zip(keys, inputs))
@@ -136,7 +137,7 @@ class MultiStreamTracker:
                           video_id=[self._video_id[key]])
             with DefaultScope.overwrite_default_scope(self.scope):
                 data.append(self.pipeline(sample))
-        _stack([d['inputs'] for d in data], keys, 'MultiStreamTracker.step')
+        _check_one_size([d['inputs'] for d in data], keys, 'MultiStreamTracker.step')
         batch = self.model.data_preprocessor(default_collate(data), False)
         inputs, samples = batch['inputs'], batch['data_samples']  # (N, 1, C, H, W), N one-frame TrackDataSamples
         frame_samples = [sample[0] for sample in samples]
@@ -228,6 +229,6 @@ class MultiStreamRecognizer:
         self._streams.check_step(frames, 'MultiStreamRecognizer.step')
         keys = self._streams.keys
         inputs = [self.online.preprocess(frames[key]) for key in keys]
-        _stack(inputs, keys, 'MultiStreamRecognizer.step')
+        _check_one_size(inputs, keys, 'MultiStreamRecognizer.step')
         tokens, _ = self.online.model.backbone(torch.cat(inputs), state=self._streams.state)
         return {key: self._windows[key].add_tokens(tokens[-1][i:i + 1]) for i, key in enumerate(keys)}

@@ -142,10 +142,15 @@ class KVMemory:
         if indices is None or not self._counts:
             self._counts = [0] * len(self._counts)
             return
+        for i in self._streams(indices):
+            self._counts[i] = 0
+
+    def _streams(self, indices: Sequence[int]) -> List[int]:
+        indices = [int(i) for i in indices]
         for i in indices:
-            if not -len(self._counts) <= int(i) < len(self._counts):
-                raise IndexError(f'stream {int(i)} does not exist: the memory holds {len(self._counts)} streams')
-            self._counts[int(i)] = 0
+            if not 0 <= i < len(self._counts):
+                raise IndexError(f'stream {i} does not exist: the memory holds {len(self._counts)} streams')
+        return indices
 
     def release(self) -> None:
         """Forget all frames and free the buffer."""
@@ -154,10 +159,7 @@ class KVMemory:
 
     def keep(self, indices: Sequence[int]) -> None:
         """Keep only the streams ``indices``, in that order (the others end; a copy of their frames)."""
-        indices = [int(i) for i in indices]
-        for i in indices:
-            if not 0 <= i < len(self._counts):
-                raise IndexError(f'stream {i} does not exist: the memory holds {len(self._counts)} streams')
+        indices = self._streams(indices)
         if self._buffer is not None:
             self._buffer = self._buffer[:, torch.tensor(indices, dtype=torch.long, device=self._buffer.device)]
             self._frame_shape = (len(indices), *self._frame_shape[1:])
