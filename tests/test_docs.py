@@ -288,16 +288,21 @@ def test_weights_and_biases_examples_configure_wandb(tmp_path):
     shipped config) by WandbVisBackend, and its config example keeps the config's visualizer with three backends."""
     from mmengine.config import Config
     readme = (REPO_ROOT / 'README.md').read_text()
-    option = re.search(r'--cfg-options (visualizer\.vis_backends\.(\d+)\.type=WandbVisBackend)', readme)
-    assert option, 'README: no --cfg-options example for WandbVisBackend'
+    from svm.utils.config_checks import check_override_keys
+    option = re.search(r'--cfg-options (visualizer\.vis_backends\.(\d+)\.type=WandbVisBackend) \\\n\s*'
+                       r'(visualizer\.vis_backends\.\d+\.init_kwargs\.project=\w+)', readme)
+    assert option, 'README: no --cfg-options example for WandbVisBackend with its init_kwargs'
     index = int(option.group(2))
+    options = cfg_options(option.group(1), option.group(3))
     for path, cfg in _shipped_configs():
         backends = [b['type'] for b in cfg.visualizer.vis_backends]
         assert backends[index] == 'TensorboardVisBackend', path
         cfg = copy.deepcopy(cfg)
-        cfg.merge_from_dict(cfg_options(option.group(1)))
+        check_override_keys(cfg, options)  # what the tools check before they run
+        cfg.merge_from_dict(options)
         assert [b['type'] for b in cfg.visualizer.vis_backends] == [
             *backends[:index], 'WandbVisBackend', *backends[index + 1:]], path
+        assert cfg.visualizer.vis_backends[index]['init_kwargs'] == dict(project='svm'), path
     example = re.search(r'```python\n(# my_bytetrack_wandb\.py.*?)```', readme, flags=re.S)
     assert example, 'README: no W&B config example'
     config_file = tmp_path / 'my_bytetrack_wandb.py'

@@ -2,6 +2,7 @@
 file, key or value and say what was expected (mmengine would fail later, or not at all)."""
 import ast
 import contextlib
+import copy
 import difflib
 import inspect
 import numbers
@@ -195,12 +196,18 @@ def check_override_keys(cfg: Config, options: dict) -> None:
     """
     read = [(path, value) for path, value in _dotted_paths(cfg._cfg_dict.to_dict())
             if path.split('.')[0] in RUNNER_KEYS]
+    # the arguments of a typed dict whose type is overridden too are those of its new type
+    new_types = {key: value for key, value in options.items() if key.split('.')[-1] == 'type'}
+    typed = cfg
+    if new_types:
+        typed = copy.deepcopy(cfg)
+        typed.merge_from_dict(new_types)
     for key in options:
         top = key.split('.')[0]
         if top in RUNNER_KEYS:
-            missing = find_missing_key(cfg, key)
+            missing = find_missing_key(typed, key)
             if missing is not None and missing[0]:
-                _check_module_argument(cfg, key, *missing)
+                _check_module_argument(typed, key, *missing)
             continue
         if top in cfg:
             value = cfg[top]

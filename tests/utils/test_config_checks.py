@@ -75,6 +75,18 @@ def test_new_arguments_of_the_built_class_are_accepted():
                               'env_cfg.anything': 1})  # an untyped dict: nothing says which keys it takes
 
 
+def test_arguments_are_those_of_a_type_overridden_alongside():
+    """Logging to Weights & Biases in place of TensorBoard: init_kwargs is WandbVisBackend's argument, not the
+    replaced TensorboardVisBackend's; a misspelt one is still refused, naming the new type."""
+    cfg = Config.fromfile(TINY_MOT_CONFIG)
+    assert cfg.visualizer.vis_backends[1].type == 'TensorboardVisBackend'
+    wandb = {'visualizer.vis_backends.1.type': 'WandbVisBackend'}
+    check_override_keys(cfg, {**wandb, 'visualizer.vis_backends.1.init_kwargs.project': 'svm'})
+    with pytest.raises(KeyError, match=r"vis_backends\.1 \(WandbVisBackend\) .* no argument 'init_kwarg'"):
+        check_override_keys(cfg, {**wandb, 'visualizer.vis_backends.1.init_kwarg.project': 'svm'})
+    assert cfg.visualizer.vis_backends[1].type == 'TensorboardVisBackend'  # the check changes nothing
+
+
 def test_misspelled_hook_argument_is_refused_before_training(monkeypatch):
     cfg = Config.fromfile(TOY_REGRESSION_CONFIG)
     cfg.merge_from_dict({'default_hooks.checkpoint.intervl': 1})
