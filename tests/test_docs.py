@@ -91,7 +91,9 @@ def _option_takes_effect(cfg, key: str) -> bool:
     parent, part, container = missing
     if not parent:
         return part in RUNNER_KEYS
-    if f'{parent}.{part}' != key or not isinstance(container, dict) or 'type' not in container:
+    # the module argument itself, or a key inside a dict given as that argument (init_kwargs.project=...)
+    if not (key == f'{parent}.{part}' or key.startswith(f'{parent}.{part}.')) or not isinstance(container, dict) \
+            or 'type' not in container:
         return False
     arguments = module_arguments(cfg, container)
     return arguments is not None and (part in arguments[0] or arguments[1])
@@ -110,20 +112,27 @@ def test_every_cfg_options_example_is_valid():
         examples += [(f'{tool}.py --help', token.strip('"\'')) for token in tokens]
     for doc in DOCS:
         for line in doc_lines(doc):
-            for raw in CFG_OPTION.findall(line.replace('"', ' ').replace("'", ' ')):
-                examples += [(doc.name, option.rstrip('.,;:')) for option in expand_braces(raw)]
+            raws = CFG_OPTION.findall(line.replace('"', ' ').replace("'", ' '))
+            # a type overridden on the same line decides which arguments the line's other options may set
+            types = [option.rstrip('.,;:') for raw in raws for option in expand_braces(raw)
+                     if option.split('=')[0].endswith('.type')]
+            examples += [(doc.name, option.rstrip('.,;:'), types) for raw in raws for option in expand_braces(raw)]
     assert len(examples) >= 10
     configs = [cfg for _, cfg in _shipped_configs()]
     invalid = []
-    for where, example in examples:
+    for where, example, *types in examples:
         options = cfg_options(example)
         key = next(iter(options))
+        together = cfg_options(*types[0], example) if types and types[0] else options
 
         def valid(cfg):
             try:
-                check_override_keys(cfg, options)
+                check_override_keys(cfg, together)
             except KeyError:
                 return False
+            if together is not options:
+                cfg = copy.deepcopy(cfg)
+                cfg.merge_from_dict(cfg_options(*types[0]))
             return _option_takes_effect(cfg, key)
 
         if not any(valid(cfg) for cfg in configs):
@@ -289,7 +298,7 @@ def test_weights_and_biases_examples_configure_wandb(tmp_path):
     from mmengine.config import Config
     readme = (REPO_ROOT / 'README.md').read_text()
     from svm.utils.config_checks import check_override_keys
-    option = re.search(r'--cfg-options (visualizer\.vis_backends\.(\d+)\.type=WandbVisBackend) \\\n\s*'
+    option = re.search(r'--cfg-options (visualizer\.vis_backends\.(\d+)\.type=WandbVisBackend) '
                        r'(visualizer\.vis_backends\.\d+\.init_kwargs\.project=\w+)', readme)
     assert option, 'README: no --cfg-options example for WandbVisBackend with its init_kwargs'
     index = int(option.group(2))

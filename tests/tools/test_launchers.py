@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from helpers import REPO_ROOT, TOY_REGRESSION_CONFIG, free_port
+from helpers import REPO_ROOT, TESTS_ROOT, TOY_REGRESSION_CONFIG, free_port
 
 
 def _env_without_the_venv(tmp_path):
@@ -23,7 +23,8 @@ def _env_without_the_venv(tmp_path):
     path = [str(fake_bin)] + [p for p in os.environ.get('PATH', '').split(os.pathsep)
                               if p and os.path.realpath(p) not in venv_bins]
     env = {k: v for k, v in os.environ.items() if k not in ('PYTHON', 'VIRTUAL_ENV', 'PYTHONHOME', 'PYTHONPATH')}
-    env.update(PATH=os.pathsep.join(path), OMP_NUM_THREADS='1')
+    # the toy task's modules are test helpers: the one path a user's shell would not have
+    env.update(PATH=os.pathsep.join(path), OMP_NUM_THREADS='1', PYTHONPATH=str(TESTS_ROOT))
     return env, fake_bin
 
 
