@@ -1,6 +1,6 @@
-# The action head of the unified tracker + recogniser on the synthetic crowd-flow set (configs/track_recognition/svm/):
+# The action head of the track recognizer on the synthetic crowd-flow set (configs/track_recognition/svm/):
 # a temporal decoder over the patch tokens of the tiny tracker's S-ViT (width 32, no class token), 8 frames.
-# The recogniser that trains it and the unified model that runs it both inherit this file, so the two
+# The recogniser that trains it and the track recognizer that runs it both inherit this file, so the two
 # build the same head.
 action_classes = ('walk-left', 'walk-right')
 action_num_frames = 8

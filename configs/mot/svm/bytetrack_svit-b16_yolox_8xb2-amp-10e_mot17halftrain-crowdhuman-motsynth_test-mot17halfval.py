@@ -3,7 +3,7 @@
 # frames), TrackEval HOTA / CLEAR / Identity. Paper: MOTA 79.7, HOTA 68.1, IDF1 80.9.
 #   bash tools/dist_test.sh configs/mot/svm/bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth_test-mot17halfval.py 8 --checkpoint CKPT
 # Memory-length study: --cfg-options model.detector.backbone.memory_len=8 (or
-# tools/analysis_tools/memory_sweep.py). MOTChallenge result files: --cfg-options
+# tools/experiments/memory_sweep.py). MOTChallenge result files: --cfg-options
 # test_evaluator.outfile_prefix=work_dirs/results (files in work_dirs/results/default-tracker).
 _base_ = ['./bytetrack_svit-b16_yolox_8xb2-amp-10e_mot17halftrain-crowdhuman-motsynth.py']
 

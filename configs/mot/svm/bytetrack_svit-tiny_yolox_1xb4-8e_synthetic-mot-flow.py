@@ -6,7 +6,7 @@
 #   bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-hard.py   streaming vs frame-based, `make mot-claims`
 # Crowd-flow (tools/misc/generate_synthetic_mot.py --preset flow): 60-frame sequences in which everyone walks
 # left, or everyone walks right; the MOT17 layout plus mmaction2 frame lists of the direction. This config is
-# stage 1 of the track recognition model (docs/unified.md, `make unified-demo`): stage 2 trains an action head
+# stage 1 of the track recognition model (docs/track_recognition.md, `make track-recognition-demo`): stage 2 trains an action head
 # on its frozen backbone (configs/track_recognition/svm/action-head_svit-tiny-frozen_1xb8-8x1x1-10e_synthetic-mot-flow.py);
 # configs/track_recognition/svm/bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py joins them.
 _base_ = [

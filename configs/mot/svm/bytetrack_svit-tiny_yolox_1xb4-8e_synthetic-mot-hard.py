@@ -1,5 +1,5 @@
 # Streaming vs frame-based S-ViT on the hard synthetic MOT set (the paper's MOT claims in miniature:
-# tools/analysis_tools/stream_vs_space.py, `make mot-claims`, docs/demo.md). The `make demo` tracker
+# tools/experiments/stream_vs_space.py, `make mot-claims`, docs/demo.md). The `make demo` tracker
 # (bytetrack_svit-tiny_yolox_1xb4-15e_synthetic-mot.py: tiny S-ViT + YOLOX + ByteTrack, test size 160x96; its
 # recipe and 8 epochs from bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-flow.py) trained
 # on data/synthetic_mot_hard, generated with
@@ -21,5 +21,5 @@ train_dataloader = dict(dataset=dict(dataset=dict(
 val_dataloader = dict(dataset=dict(data_root=data_root))
 test_dataloader = val_dataloader
 
-# The budget of every run of the comparison (same for both encoders; tools/analysis_tools/stream_vs_space.py
+# The budget of every run of the comparison (same for both encoders; tools/experiments/stream_vs_space.py
 # --epochs changes it for all runs): the base's 8 epochs of 150 iterations here (600 frames, batches of 4 clips).

@@ -4,7 +4,7 @@
 # can tell them apart. The temporal decoder has no temporal position embedding (it sees the frames as
 # a set), so that all order information must come from the encoder: the configs for the frame-based
 # ('space') and clip-based ('clip') encoders differ from this one only in backbone.attn_mode, and
-# tools/analysis_tools/compare_encoders.py trains the three under the same budget.
+# tools/experiments/encoder_comparison.py trains the three under the same budget.
 _base_ = [
     '../../_base_/models/recognizer_svit-w64_temporal-decoder.py',
     '../../_base_/datasets/video_recognition.py',
@@ -37,7 +37,7 @@ model = dict(
     data_preprocessor=dict(mean=[127.5, 127.5, 127.5], std=[64.0, 64.0, 64.0]))
 
 data_root = 'data/synthetic_actions_scale2'
-# The benchmark under data_root (tools/analysis_tools/compare_encoders.py generates it from this when
+# The benchmark under data_root (tools/experiments/encoder_comparison.py generates it from this when
 # absent; by hand: tools/misc/generate_synthetic_actions.py --motions scale --num-classes 2 ...).
 synthetic_benchmark = dict(seed=0, num_train=400, num_val=100, size=64, num_frames=num_frames,
                            motions=['scale'], num_classes=num_classes, fps=8)

@@ -1,8 +1,8 @@
-# Stage 2 of the track recognition model (docs/unified.md): the action head trained as an mmaction2 recogniser on
+# Stage 2 of the track recognition model (docs/track_recognition.md): the action head trained as an mmaction2 recogniser on
 # the FROZEN encoder of the stage-1 tracker (configs/mot/svm/bytetrack_svit-tiny_yolox_1xb4-8e_synthetic-mot-flow.py).
 # The backbone is the tracker's S-ViT (configs/_base_/models/bytetrack_svit-tiny_yolox.py) with out_type='tokens',
 # loaded from the tracker's checkpoint; give that checkpoint on the command line:
-#   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/unified_demo/tracker/epoch_8.pth
+#   --cfg-options model.backbone.init_cfg.checkpoint=work_dirs/track_recognition_demo/tracker/epoch_8.pth
 # Frozen, the encoder runs without a backward pass and keeps the tracker's weights exactly, so one encoder
 # pass per frame can serve both heads. Data: the mmaction2 frame lists that
 # tools/misc/generate_synthetic_mot.py --preset flow writes beside the MOT files; frames are resized as the
@@ -16,7 +16,7 @@ default_scope = 'mmaction'
 custom_imports = dict(imports=['svm.tasks.recognition'], allow_failed_imports=False)
 data_root = 'data/synthetic_mot_flow/'
 img_scale = (160, 96)  # (w, h), the tracker's test size
-tracker_checkpoint = 'work_dirs/unified_demo/tracker/epoch_8.pth'
+tracker_checkpoint = 'work_dirs/track_recognition_demo/tracker/epoch_8.pth'
 
 model = dict(
     _delete_=True,
