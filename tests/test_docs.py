@@ -337,3 +337,23 @@ def test_cuda_test_count_in_docs_is_what_the_check_collects():
     quoted = re.search(r'--steps\s+cuda-tests` collects (\d+) tests today',
                        (REPO_ROOT / 'docs' / 'gpu.md').read_text())
     assert quoted and quoted.group(1) == collected.group(1)
+
+
+def test_streams_figures_in_model_md_are_the_committed_run():
+    """docs/model.md's table of the streams benchmark quotes docs/figures/streams_cpu.json: every cell."""
+    result = json.loads((REPO_ROOT / 'docs' / 'figures' / 'streams_cpu.json').read_text())
+    model = (REPO_ROOT / 'docs' / 'model.md').read_text()
+    for case in result['per_frame']:
+        h, w = case['size']
+        attention = 'global' if not case['window_size'] else f"windows of {case['window_size']}"
+        encoders = case['encoders']
+        label = f"{h}x{w}, {attention}, memory {case['memory_len']} "
+        assert _seed_table_rows(model, label) == [
+            f"{encoders['space']['median_ms']:.1f}", f"{encoders['stream']['median_ms']:.1f}",
+            f"{encoders['stream, two copies']['median_ms']:.1f}", f"{encoders['stream']['ratio_to_space']:.2f}",
+            f"{encoders['stream']['kv_mib']:.0f}", f"{encoders['stream, two copies']['kv_mib']:.0f}"], label
+    rows = result['batched']['rows']
+    batched = ', '.join(f"{r['batched_fps']:.1f}" for r in rows[:-1]) + f" and {rows[-1]['batched_fps']:.1f}"
+    sequential = ', '.join(f"{r['sequential_fps']:.1f}" for r in rows)
+    assert f'{batched} frames/s' in model.replace('\n', ' ') and f'against {sequential} one after' in model.replace(
+        '\n', ' ')
