@@ -40,7 +40,7 @@ TORCH_ONLY_MODULES = ('svm', 'svm.version', 'svm.utils', 'svm.utils.dependencies
                       'svm.utils.table', 'svm.utils.user_errors', 'svm.models', 'svm.models.backbones',
                       'svm.models.backbones.svit', 'svm.models.backbones.clip_checkpoint', 'svm.models.layers',
                       'svm.models.layers.*', 'svm.benchmark', 'svm.benchmark.timing', 'svm.benchmark.backbone',
-                      'svm.benchmark.gpu_report')
+                      'svm.benchmark.gpu_report', 'svm.benchmark.streams')
 
 
 def _release(version: str) -> Tuple[int, ...]:
@@ -136,7 +136,8 @@ class OpenMMLabFeatureGuard(importlib.abc.MetaPathFinder):
             missing = ', '.join(REQUIRED)
             raise ImportError(
                 f'{fullname} needs the OpenMMLab stack ({missing}), which is not installed; without it only '
-                f'the torch-only core imports (svm.models.backbones.svit, svm.models.layers and the backbone benchmarks of svm.benchmark). ' + HOW_TO_INSTALL,
+                'the torch-only core imports (svm.models.backbones.svit, svm.models.layers and the backbone '
+                'benchmarks of svm.benchmark). ' + HOW_TO_INSTALL,
                 name=fullname)
         return None
 

@@ -140,7 +140,9 @@ import runpy
 for command in (['gpu-report', '--tiny', '--device', 'cpu', '--dtypes', 'fp32', '--layouts', 'global',
                  '--skip-tracker', '--out-dir', sys.argv[1]],
                 ['backbone', '--arch', 'tiny', '--img-size', '32', '--frames', '3', '--memory-len', '2',
-                 '--train-frames', '2', '--train-iters', '1', '--warmup', '1', '--device', 'cpu']):
+                 '--train-frames', '2', '--train-iters', '1', '--warmup', '1', '--device', 'cpu'],
+                ['streams', '--arch', 'tiny', '--case', '32x32:0:2', '--frames', '2', '--streams', '1', '2',
+                 '--streams-case', '32x32:0:2', '--steps', '2', '--device', 'cpu']):
     sys.argv = ['tools/analysis_tools/benchmark.py', *command]
     try:
         runpy.run_path('tools/analysis_tools/benchmark.py', run_name='__main__')
@@ -151,8 +153,9 @@ assert not any(sys.modules.get(name) for name in ('mmengine', 'mmcv', 'mmdet', '
 
 
 def test_backbone_part_runs_without_the_openmmlab_stack(tmp_path):
-    """The backbone part of the report, and the command's backbone and gpu-report --skip-tracker tasks."""
+    """The backbone part of the report, and the command's backbone, streams and gpu-report --skip-tracker tasks."""
     result = subprocess.run([sys.executable, '-c', TORCH_ONLY_SCRIPT, str(tmp_path)], cwd=REPO_ROOT,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert '| stream |' in result.stdout and '## backbone: latency' in result.stdout
+    assert '| 32x32 | global | 2 | stream, two copies |' in result.stdout
