@@ -29,8 +29,9 @@ def apply_common_args(cfg: Config,
 
     ``cfg_options`` (``--cfg-options``) are merged first, so they can set any key below too; then the
     launcher, the work dir (``./work_dirs/<config name>`` by default), svm's safe checkpoint I/O
-    (:func:`~svm.utils.checkpoint.enable_safe_checkpoint_io`) and ``--trust-checkpoint`` / ``trust_checkpoint``. Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer
-    values are refused here, before anything runs (svm.utils.config_checks).
+    (:func:`~svm.utils.checkpoint.enable_safe_checkpoint_io`) and ``--trust-checkpoint`` / ``trust_checkpoint``.
+    Overrides that cannot take effect, unknown hook arguments and non-numeric optimizer values are refused here,
+    before anything runs (svm.utils.config_checks).
     """
     if cfg_options is not None:
         check_override_keys(cfg, cfg_options)

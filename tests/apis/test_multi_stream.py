@@ -8,7 +8,8 @@ import pytest
 import torch
 from mmengine.registry import DefaultScope
 
-from svm.apis import MultiStreamRecognizer, MultiStreamTracker, OnlineRecognizer, init_tracker, track_video, track_videos
+from svm.apis import (MultiStreamRecognizer, MultiStreamTracker, OnlineRecognizer, init_tracker, track_video,
+                      track_videos)
 from helpers import TINY_MOT_CONFIG, build_tiny_recognizer, write_tiny_mot
 
 # as tests/apis/test_tracking.py: a random detector's ~10 best boxes per frame, all tracked

@@ -11,8 +11,8 @@ from .mot import (CLIP_LOADING, COLORS, PEDESTRIAN, TINY_MOT_CONFIG, H, W, build
 from .recognition import (CLIP_MEAN, CLIP_STD, TINY_ARCH, TOY_RECOGNITION_CONFIG, build_tiny_recognizer,
                           tiny_recognizer_cfg, toy_video_options, write_toy_videos)
 from .tools import (REPO_ROOT, TESTS_ROOT, TOY_REGRESSION_CONFIG, assert_same_state, cfg_options, copy_work_dir,
-                    failure_excerpt, free_port, load_checkpoint_on_cpu, load_script, read_run_logs, run_testing_in_process, run_tool,
-                    run_training_in_process, tool_help, train_toy)
+                    failure_excerpt, free_port, load_checkpoint_on_cpu, load_script, read_run_logs,
+                    run_testing_in_process, run_tool, run_training_in_process, tool_help, train_toy)
 
 __all__ = [
     # the repository, the tools and the toy regression task
