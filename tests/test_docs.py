@@ -357,3 +357,19 @@ def test_streams_figures_in_model_md_are_the_committed_run():
     sequential = ', '.join(f"{r['sequential_fps']:.1f}" for r in rows)
     assert f'{batched} frames/s' in model.replace('\n', ' ') and f'against {sequential} one after' in model.replace(
         '\n', ' ')
+
+
+def test_mot_claims_figures_in_demo_md_are_the_committed_run():
+    """docs/demo.md's `make mot-claims` HOTA table quotes docs/figures/stream_vs_space.json, every cell."""
+    result = json.loads((REPO_ROOT / 'docs' / 'figures' / 'stream_vs_space.json').read_text())
+    demo = (REPO_ROOT / 'docs' / 'demo.md').read_text()
+    table = result['table']
+
+    def cell(encoder, length):
+        hota = table[encoder][str(length)]['HOTA'] if str(length) in table[encoder] else table[encoder]['1']['HOTA']
+        return f"{100 * hota['mean']:.1f} ± {100 * hota['std']:.1f}"
+
+    lengths = result['memory_lens']
+    section = demo[demo.index('| HOTA (%), mean ± std over 3 seeds | L = 1 |'):]
+    assert _seed_table_rows(section, 'streaming (S-ViT) |') == [cell('stream', L) for L in lengths]
+    assert _seed_table_rows(section, 'frame-based (space), no memory') == [cell('space', L) for L in lengths]
