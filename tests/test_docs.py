@@ -373,3 +373,22 @@ def test_mot_claims_figures_in_demo_md_are_the_committed_run():
     section = demo[demo.index('| HOTA (%), mean ± std over 3 seeds | L = 1 |'):]
     assert _seed_table_rows(section, 'streaming (S-ViT) |') == [cell('stream', L) for L in lengths]
     assert _seed_table_rows(section, 'frame-based (space), no memory') == [cell('space', L) for L in lengths]
+
+
+def test_track_recognition_figures_are_the_committed_run():
+    """docs/track_recognition.md quotes docs/figures/track_recognition_demo.json: tracking, top-1 and per-frame cost."""
+    result = json.loads((REPO_ROOT / 'docs' / 'figures' / 'track_recognition_demo.json').read_text())
+    doc = (REPO_ROOT / 'docs' / 'track_recognition.md').read_text()
+    mot = result['mot']
+    tracking = (f"HOTA {100 * mot['HOTA']:.1f}, MOTA {100 * mot['MOTA']:.1f}, IDF1 {100 * mot['IDF1']:.1f}, "
+                f"DetA {100 * mot['DetA']:.1f}, AssA {100 * mot['AssA']:.1f}, IDSW {mot['IDSW']:.0f}")
+    assert _seed_table_rows(doc, 'tracking, track recognizer')[0].startswith(tracking)
+    assert _seed_table_rows(doc, 'action top-1, stage-2')[0].startswith(f"{100 * result['action_top1']:.1f}%")
+    online = result['online']['accuracy']
+    assert _seed_table_rows(doc, 'action top-1, track recognizer online') == [
+        f"{100 * online['top1_last_frame']:.1f}% / {100 * online['top1_full_window']:.1f}%"]
+    costs = result['online']['costs']['summary']
+    for label, key in (('track recognizer (one', 'track_recognizer'), ('tracker alone', 'tracker'),
+                       ('recogniser alone', 'recognizer')):
+        assert _seed_table_rows(doc, label) == [f"{costs[key]['median_ms']:.1f}", f"{costs[key]['p95_ms']:.1f}",
+                                                f"{costs[key]['fps']:.1f}"], label
