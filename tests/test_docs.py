@@ -376,9 +376,22 @@ def test_mot_claims_figures_in_demo_md_are_the_committed_run():
 
 
 def test_track_recognition_figures_are_the_committed_run():
-    """docs/track_recognition.md quotes docs/figures/track_recognition_demo.json: tracking, top-1 and per-frame cost."""
-    result = json.loads((REPO_ROOT / 'docs' / 'figures' / 'track_recognition_demo.json').read_text())
+    """docs/track_recognition.md quotes docs/figures/track_recognition_demo.json: training seed 0's tracking, top-1 and
+    per-frame cost, and the spread over the training seeds."""
+    runs = json.loads((REPO_ROOT / 'docs' / 'figures' / 'track_recognition_demo.json').read_text())['runs']
+    result = runs['0']
     doc = (REPO_ROOT / 'docs' / 'track_recognition.md').read_text()
+
+    def spread(values, digits=1):
+        return f'{statistics.mean(values):.{digits}f} ± {statistics.stdev(values):.{digits}f}'
+
+    tracking = {k: [r['mot'][k] * (1 if k == 'IDSW' else 100) for r in runs.values()]
+                for k in ('HOTA', 'MOTA', 'IDF1', 'IDSW')}
+    assert _seed_table_rows(doc, 'training seeds 0, 1, 2: tracking') == [
+        ', '.join(f'{k} {spread(v)}' for k, v in tracking.items())]
+    top1 = spread([100 * r['action_top1'] for r in runs.values()])
+    online = spread([100 * r['online']['accuracy']['top1_last_frame'] for r in runs.values()])
+    assert _seed_table_rows(doc, 'training seeds 0, 1, 2: action top-1')[0].startswith(f'{top1}% / {online}%')
     mot = result['mot']
     tracking = (f"HOTA {100 * mot['HOTA']:.1f}, MOTA {100 * mot['MOTA']:.1f}, IDF1 {100 * mot['IDF1']:.1f}, "
                 f"DetA {100 * mot['DetA']:.1f}, AssA {100 * mot['AssA']:.1f}, IDSW {mot['IDSW']:.0f}")

@@ -38,6 +38,7 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--data-root', default='data/synthetic_mot_flow', help='synthetic crowd-flow set folder')
     parser.add_argument('--seed', type=int, default=0, help='seed of the generated set')
+    parser.add_argument('--train-seed', type=int, default=0, help="training seed of both stages (randomness.seed)")
     parser.add_argument('--work-dir', default='work_dirs/track_recognition_demo')
     parser.add_argument('--retrain', action='store_true', help='train both stages even if checkpoints exist')
     parser.add_argument('--video-seq', default='SYN-51', help='validation sequence drawn into the video')
@@ -71,7 +72,8 @@ def main(argv=None) -> dict:
         run(['python', 'tools/misc/generate_synthetic_mot.py', '--out', root, '--preset', 'flow', '--seed',
              str(args.seed), '--num-train', '16', '--num-val', '16'])
 
-    tracker = train(TRACKER_CONFIG, f'{work}/tracker', args.retrain, *data)
+    seed = f'randomness.seed={args.train_seed}'
+    tracker = train(TRACKER_CONFIG, f'{work}/tracker', args.retrain, *data, seed)
     frame_lists = [f'train_dataloader.dataset.dataset.ann_file={root}/annotations/train_flow_rawframes.txt',
                    f'train_dataloader.dataset.dataset.data_prefix.img={root}/',
                    f'val_dataloader.dataset.ann_file={root}/annotations/val_flow_rawframes.txt',
@@ -79,7 +81,7 @@ def main(argv=None) -> dict:
                    f'test_dataloader.dataset.ann_file={root}/annotations/val_flow_rawframes.txt',
                    f'test_dataloader.dataset.data_prefix.img={root}/']
     head = train(ACTION_CONFIG, f'{work}/action_head', args.retrain,
-                 f'model.backbone.init_cfg.checkpoint={tracker}', *frame_lists)
+                 f'model.backbone.init_cfg.checkpoint={tracker}', *frame_lists, seed)
     run(['python', 'tools/test.py', ACTION_CONFIG, '--checkpoint', head, '--work-dir', f'{work}/action_head_test',
          '--cfg-options', *frame_lists])
     action = latest_test_metrics(osp.join(REPO, work, 'action_head_test'))
@@ -115,7 +117,8 @@ def main(argv=None) -> dict:
           f'tracker + recogniser '
           f'{costs["separate"]["median_ms"]:.1f} ms ({100 * online["costs"]["saving"]:.0f}% saved)')
     print(f'checkpoint: {joint}\nvideo: {video}\ntotal time: {(time.time() - start) / 60:.1f} min')
-    summary = dict(mot=mot, action_top1=action['top1'], online=online, checkpoint=joint, video=video,
+    summary = dict(mot=mot, action_top1=action['top1'], online=online, train_seed=args.train_seed, checkpoint=joint,
+                   video=video,
                    minutes=(time.time() - start) / 60)
     with open(osp.join(REPO, work, 'track_recognition_demo_metrics.json'), 'w') as f:
         json.dump(summary, f, indent=2)

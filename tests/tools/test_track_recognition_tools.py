@@ -6,7 +6,7 @@ import torch
 
 from svm.apis import init_tracker
 from svm.datasets.synthetic.mot import FLOW_CLASSES, preset_config, write_mot_benchmark
-from helpers import REPO_ROOT, run_tool
+from helpers import REPO_ROOT, load_script, run_tool
 
 TRACK_RECOGNITION_CONFIG = REPO_ROOT / (
     'configs/track_recognition/svm/bytetrack-action-head_svit-tiny_yolox_synthetic-mot-flow.py')
@@ -41,3 +41,26 @@ def test_demo_writes_the_video_and_compares_with_the_separate_models(flow_set, t
     for row in ('track recognizer (one backbone pass)', 'tracker alone', 'recogniser alone', 'tracker + recogniser'):
         assert row in proc.stdout
     assert 'same tracks: True' in proc.stdout
+
+
+def test_demo_trains_both_stages_with_its_training_seed(monkeypatch, tmp_path):
+    """tools/track_recognition_demo_main.py --train-seed N: both stages train with randomness.seed=N (the commands
+    it would run, recorded; nothing is trained)."""
+    script = load_script('tools/track_recognition_demo_main.py')
+    trained = []
+
+    class TwoStages(Exception):
+        pass
+
+    def train(config, work_dir, retrain, *options):
+        trained.append((config, options))
+        if len(trained) == 2:
+            raise TwoStages
+        return 'tracker.pth'
+
+    monkeypatch.setitem(script.main.__globals__, 'train', train)
+    monkeypatch.setitem(script.main.__globals__, 'run', lambda command: None)  # no set is generated either
+    with pytest.raises(TwoStages):
+        script.main(['--train-seed', '3', '--data-root', str(tmp_path)])
+    assert [config for config, _ in trained] == [script.TRACKER_CONFIG, script.ACTION_CONFIG]
+    assert all(options[-1] == 'randomness.seed=3' for _, options in trained)
