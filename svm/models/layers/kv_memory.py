@@ -205,7 +205,8 @@ class KVMemory:
                 f'frame of shape {tuple(k.shape)} (B, nh, wh, nw, ww, heads, head_dim) does not match '
                 f'the {self._frame_shape} frames in the memory: reset every stream (reset_memory()) before a '
                 'video of another size')
-        frame = torch.stack([k.detach(), v.detach()]).permute(0, 1, 2, 4, 6, 3, 5, 7)  # buffer order, no slot
+        # buffer order without the slot dim, (B, nh, nw, heads, wh, ww, hd): views, copied once into the slot
+        frame = [x.detach().permute(0, 1, 3, 5, 2, 4, 6) for x in (k, v)]
         L, buf = self.capacity, self._buffer
         # streams that write the same slot and merge alike are updated together (usually all of them)
         groups = {}
@@ -217,7 +218,8 @@ class KVMemory:
                 next_oldest = (slot + 1) % L
                 buf[:, index, ..., next_oldest, :, :] = (buf[:, index, ..., next_oldest, :, :]
                                                          + buf[:, index, ..., slot, :, :]) * 0.5
-            buf[:, index, ..., slot, :, :] = frame if isinstance(index, slice) else frame[:, index]
+            for i, x in enumerate(frame):
+                buf[i, index, ..., slot, :, :] = x[index]
         self._counts = [c + 1 for c in self._counts]
 
     def read(self) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
